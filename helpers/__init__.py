@@ -1,0 +1,29 @@
+"""Small helpers the notebooks share: where the servers are, readable output, curl lines,
+and one-line errors.
+
+    from helpers import connect, show, curl, highlight
+    chat = connect("chat")          # checks the server, finds the model, prints both
+"""
+from .config import Settings, server_root, settings_for
+from .display import curl, highlight, show, to_json
+from .errors import (APIError, ConfigError, ServerError, ServerUnavailable, explain,
+                     install_ipython_handler)
+from .server import TIMEOUT, Endpoint, connect, session, wait_for_server
+
+
+def check(response):
+    """Return the response if its status is 2xx, else raise APIError with one clear line."""
+    from .errors import http_error
+
+    if response.status_code >= 400:
+        raise http_error(response.status_code, response.url, response.content)
+    return response
+
+
+install_ipython_handler()
+
+__all__ = [
+    "APIError", "ConfigError", "Endpoint", "ServerError", "ServerUnavailable", "Settings",
+    "TIMEOUT", "check", "connect", "curl", "explain", "highlight", "server_root", "session",
+    "settings_for", "show", "to_json", "wait_for_server",
+]

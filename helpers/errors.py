@@ -1,0 +1,199 @@
+"""One readable line instead of a traceback wall.
+
+Every failure a learner meets while calling a server (nothing listening, a timeout, a wrong
+model name, a missing key, a prompt that does not fit) is turned into one sentence that says
+what is wrong and what to do. `explain()` does the wording; in Jupyter, importing `helpers`
+registers a handler so that these errors print as that one line, whether they come from
+`requests`, from the `openai` SDK, or from the helpers themselves.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+HOW_TO_START = ("start the embedded servers with `make lab` (or `make serve`), "
+                "or point OPENAI_BASE_URL / POOLING_BASE_URL at your own server")
+
+
+class ServerError(Exception):
+    """An error whose message is already the whole story: Jupyter shows just that line."""
+
+    def _render_traceback_(self):  # IPython calls this instead of printing a traceback
+        return [f"{type(self).__name__}: {self}"]
+
+
+class ServerUnavailable(ServerError):
+    """Nothing answers at the URL, or it did not answer in time."""
+
+
+class ConfigError(ServerError):
+    """A setting (environment variable or argument) that cannot be right."""
+
+
+class APIError(ServerError):
+    """The server answered with an error status."""
+
+    def __init__(self, message: str, status: int | None = None, body=None):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+def origin(url: str | None) -> str:
+    """`http://h:8000/v1/chat/completions` -> `http://h:8000`."""
+    if not url:
+        return "the server"
+    parts = urlsplit(str(url))
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else str(url)
+
+
+def error_message(body) -> str:
+    """The human part of an error body: vLLM's {"error": {"message": ...}}, FastAPI's
+    {"detail": ...}, or the raw text."""
+    if isinstance(body, (bytes, str)):
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        try:
+            body = json.loads(text)
+        except ValueError:
+            return text.strip()[:300]
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+        if "detail" in body:
+            detail = body["detail"]
+            if isinstance(detail, list):  # FastAPI validation errors
+                return "; ".join(f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg')}"
+                                 for d in detail if isinstance(d, dict))
+            return str(detail)
+        if "message" in body:
+            return str(body["message"])
+    return json.dumps(body, ensure_ascii=False)[:300]
+
+
+def error_param(body) -> str | None:
+    """vLLM names the offending field in {"error": {"param": ...}}."""
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
+    err = body.get("error") if isinstance(body, dict) else None
+    param = err.get("param") if isinstance(err, dict) else None
+    return str(param) if param else None
+
+
+def hint_for(status: int, message: str, param: str | None = None) -> str:
+    """What to do about an HTTP error, judged from its status and the server's own words."""
+    low = message.lower()
+    if status == 401:
+        return ("the server was started with an API key: set OPENAI_API_KEY (it is sent as "
+                "`Authorization: Bearer <key>`)")
+    if status == 404 and "model" in low and ("does not exist" in low or "not found" in low):
+        return ("send a model id that GET /v1/models lists, or set CHAT_MODEL / POOLING_MODEL "
+                "(leave them unset and the helpers ask the server)")
+    if status == 404:
+        return ("this server has no such route: check the path, and whether you called the chat "
+                "server or the pooling server (GET /openapi.json lists the routes it has)")
+    if status == 400 and ("context length" in low or "max_model_len" in low
+                          or "too long" in low or ("maximum" in low and "tokens" in low)):
+        return ("the prompt plus max_tokens does not fit the model's context window: shorten the "
+                "prompt or lower max_tokens (GET /v1/models shows max_model_len)")
+    if status == 403 and "--enable-scale-out" in message:
+        return "this route is off unless the server runs with --enable-scale-out (the lab's does)"
+    if status in (400, 422):
+        if param and not param.startswith("body"):
+            return f"the server rejected the request body: fix `{param}`"
+        if "json" in low:
+            return "the body is not valid JSON: check quotes and commas (json.dumps builds it safely)"
+        return "the server rejected the request body: fix the field it names"
+    if status == 405:
+        return "this route exists but not for that HTTP method: check GET vs POST"
+    if status >= 500:
+        return "the server itself failed: read its log (logs/chat.log or logs/pooling.log in the lab)"
+    return "read the server's message above"
+
+
+def http_error(status: int, url: str | None, body) -> APIError:
+    message = " ".join(error_message(body).split())  # one line, whatever the server sent
+    hint = hint_for(status, message, error_param(body))
+    text = f"HTTP {status} from {url or 'the server'}: {message} -> {hint}."
+    return APIError(text, status=status, body=body)
+
+
+def explain(exc: BaseException) -> str:
+    """One line for an exception from requests, from the openai SDK, or from the helpers."""
+    if isinstance(exc, ServerError):
+        return str(exc)
+    try:
+        import requests
+    except ImportError:  # pragma: no cover - requests is a hard dependency
+        requests = None
+    if requests is not None:
+        request_url = getattr(getattr(exc, "request", None), "url", None)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return (f"{origin(request_url)} did not answer in time: a busy CPU server can be slow, "
+                    "so raise the timeout, ask for fewer tokens, or check that the server is up")
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return f"no server answers at {origin(request_url)} (connection refused): {HOW_TO_START}"
+        if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+            return str(http_error(exc.response.status_code, request_url, exc.response.content))
+        if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+            return f"{exc}: write the URL as http://HOST:PORT"
+    try:
+        import openai
+    except ImportError:
+        openai = None
+    if openai is not None:
+        request_url = None
+        try:
+            request_url = exc.request.url  # type: ignore[attr-defined]
+        except Exception:
+            pass
+        if isinstance(exc, openai.APITimeoutError):
+            return (f"{origin(request_url)} did not answer in time: raise the client's timeout= "
+                    "or ask for fewer tokens")
+        if isinstance(exc, openai.APIConnectionError):
+            return f"no server answers at {origin(request_url)} (connection failed): {HOW_TO_START}"
+        if isinstance(exc, openai.APIStatusError):
+            body = exc.body if exc.body is not None else exc.response.content
+            if isinstance(body, dict) and "message" in body and "error" not in body:
+                body = {"error": body}  # the SDK hands over the inner error object
+            return str(http_error(exc.status_code, request_url, body))
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _handled_types():
+    types = [ServerError]
+    try:
+        import requests
+        types.append(requests.exceptions.RequestException)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        import openai
+        types.append(openai.APIError)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(types)
+
+
+def _one_line(shell, etype, value, tb, tb_offset=None):
+    # IPython ignores what a custom handler returns: it must show the error itself. In Jupyter
+    # this sends a normal "error" output (so the cell still counts as failed), one line long.
+    shell._showtraceback(etype, value, [f"{etype.__name__}: {explain(value)}"])
+
+
+def install_ipython_handler() -> bool:
+    """In IPython/Jupyter, print server errors as one line. Returns whether it was installed."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    shell.set_custom_exc(_handled_types(), _one_line)
+    return True

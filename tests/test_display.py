@@ -1,0 +1,100 @@
+import json
+import shlex
+import subprocess
+
+import requests
+
+from helpers import curl, highlight, show, to_json
+from helpers.display import Shell
+
+
+def prepared(method, url, **kwargs):
+    return requests.Request(method, url, **kwargs).prepare()
+
+
+def test_json_keeps_chinese_readable():
+    text = to_json({"content": "用一句话解释 vLLM 的优势。"})
+    assert "用一句话解释" in text and "\\u" not in text
+
+
+def test_long_number_lists_are_shortened_unless_asked():
+    data = {"embedding": [0.5] * 384, "tokens": [1, 2, 3]}
+    short = json.loads(to_json(data))
+    assert len(short["embedding"]) == 7 and short["embedding"][-1].endswith("(384 in all)")
+    assert short["tokens"] == [1, 2, 3]
+    assert len(json.loads(to_json(data, shorten=False))["embedding"]) == 384
+
+
+def test_show_a_response(capsys):
+    response = requests.Response()
+    response.status_code, response.reason = 200, "OK"
+    response.headers["content-type"] = "application/json"
+    response._content = json.dumps({"text": "你好"}, ensure_ascii=False).encode()
+    show(response)
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("HTTP 200 OK  (application/json,")
+    assert '"text": "你好"' in out
+
+
+def test_show_an_empty_body(capsys):
+    response = requests.Response()
+    response.status_code, response.reason, response._content = 200, "OK", b""
+    show(response)
+    assert capsys.readouterr().out.splitlines()[1] == "(empty body)"
+
+
+def test_show_an_sdk_object(capsys):
+    class Model:  # stands in for a pydantic model from the openai SDK
+        def model_dump(self, **kwargs):
+            return {"id": "SmolLM2", "object": "model"}
+    show(Model())
+    assert json.loads(capsys.readouterr().out) == {"id": "SmolLM2", "object": "model"}
+
+
+def test_curl_for_a_get():
+    assert curl(prepared("GET", "http://127.0.0.1:8000/v1/models")) == "curl http://127.0.0.1:8000/v1/models"
+
+
+def test_curl_for_a_json_post_is_runnable_shell_and_keeps_the_body():
+    body = {"model": "m", "messages": [{"role": "user", "content": "it's 你好"}], "max_tokens": 5}
+    line = curl(prepared("POST", "http://h:8000/v1/chat/completions", json=body))
+    assert isinstance(line, Shell)
+    assert "-X" not in line  # -d implies POST
+    words = shlex.split(line.replace("\\\n", " "))
+    assert words[:2] == ["curl", "http://h:8000/v1/chat/completions"]
+    assert words[words.index("-H") + 1] == "Content-Type: application/json"
+    assert json.loads(words[words.index("-d") + 1]) == body
+    assert "你好" in line
+
+
+def test_curl_never_prints_the_key():
+    line = curl(prepared("GET", "http://h/v1/models", headers={"Authorization": "Bearer sk-secret"}))
+    assert "sk-secret" not in line
+    assert '-H "Authorization: Bearer $OPENAI_API_KEY"' in line
+    other = curl(prepared("GET", "http://h/v1/models", headers={"Authorization": "Bearer x"}),
+                 key_variable="POOLING_API_KEY")
+    assert "$POOLING_API_KEY" in other
+
+
+def test_curl_spells_out_unusual_methods():
+    assert curl(prepared("POST", "http://h/ping")).startswith("curl -X POST http://h/ping")
+    assert curl(method="DELETE", url="http://h/x").startswith("curl -X DELETE")
+
+
+def test_curl_from_arguments_matches_curl_from_a_request():
+    body = {"prompt": "vLLM 的核心优势是：", "max_tokens": 8}
+    assert curl(method="POST", url="http://h/v1/completions", json_body=body) == \
+        curl(prepared("POST", "http://h/v1/completions", json=body))
+
+
+def test_curl_line_runs_in_a_real_shell():
+    line = curl(method="POST", url="http://127.0.0.1:9/x", json_body={"a": "it's"})
+    # bash parses it (syntax check only, nothing is sent)
+    assert subprocess.run(["bash", "-n", "-c", line]).returncode == 0
+
+
+def test_highlight_boxes_the_text(capsys):
+    highlight("The capital of France is Paris.", title="answer")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("┌─ answer") and lines[1] == "│ The capital of France is Paris."
+    assert lines[-1].startswith("└")

@@ -1,0 +1,140 @@
+"""Each failure a learner meets gives ONE line: what is wrong and what to do."""
+import socket
+import textwrap
+
+import httpx
+import openai
+import pytest
+import requests
+
+from helpers import APIError, ServerUnavailable, check, connect, explain
+from helpers.errors import http_error
+
+
+@pytest.fixture
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def one_line(text):
+    assert "\n" not in text and "Traceback" not in text
+    return text
+
+
+def test_connection_refused_with_requests(closed_port):
+    with pytest.raises(requests.exceptions.ConnectionError) as info:
+        requests.get(f"http://127.0.0.1:{closed_port}/health", timeout=5)
+    message = one_line(explain(info.value))
+    assert f"no server answers at http://127.0.0.1:{closed_port}" in message
+    assert "make lab" in message and "OPENAI_BASE_URL" in message
+
+
+def test_connection_refused_with_the_sdk(closed_port):
+    client = openai.OpenAI(base_url=f"http://127.0.0.1:{closed_port}/v1", api_key="x", max_retries=0)
+    with pytest.raises(openai.APIConnectionError) as info:
+        client.models.list()
+    message = one_line(explain(info.value))
+    assert f"http://127.0.0.1:{closed_port}" in message and "make lab" in message
+
+
+def test_connect_says_where_the_url_came_from(closed_port, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{closed_port}/v1")
+    with pytest.raises(ServerUnavailable) as info:
+        connect("chat")
+    assert one_line(str(info.value)).endswith("[chat server URL from OPENAI_BASE_URL]")
+
+
+def test_read_timeout_is_explained():
+    with socket.socket() as server:  # accepts the connection, never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        with pytest.raises(requests.exceptions.Timeout) as info:
+            requests.get(f"http://127.0.0.1:{port}/health", timeout=(2, 0.5))
+    message = one_line(explain(info.value))
+    assert "did not answer in time" in message and "timeout" in message
+
+
+# The bodies below are the ones vLLM 0.32 really sends (copied from a live server).
+VLLM_404_MODEL = {"error": {"message": "The model `nope` does not exist. Valid aliases: SmolLM2-135M-Instruct.",
+                            "type": "NotFoundError", "param": "model", "code": 404}}
+VLLM_400_LONG = {"error": {"message": "This model's maximum context length is 2048 tokens. However, your prompt "
+                           "contains at least 2049 input tokens, which exceeds this limit even without any "
+                           "output tokens. Please reduce the length of the input prompt. "
+                           "(parameter=input_tokens, value=2049)",
+                           "type": "BadRequestError", "param": "input_tokens", "code": 400}}
+VLLM_400_MAX_TOKENS = {"error": {"message": "max_tokens=5000 cannot be greater than max_model_len=2048. Please "
+                                 "request fewer output tokens. (parameter=max_tokens, value=5000)",
+                                 "type": "BadRequestError", "param": "max_tokens", "code": 400}}
+VLLM_400_TEMPERATURE = {"error": {"message": "temperature must be non-negative, got -1.0. "
+                                  "(parameter=temperature, value=-1.0)",
+                                  "type": "BadRequestError", "param": "temperature", "code": 400}}
+VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json_invalid', 'loc': 'body.75', "
+                               "'msg': 'JSON decode error'}", "type": "Bad Request", "param": "body.75", "code": 400}}
+
+
+@pytest.mark.parametrize("status, body, expected", [
+    (404, VLLM_404_MODEL, "GET /v1/models"),
+    (400, VLLM_400_LONG, "context window"),
+    (400, VLLM_400_MAX_TOKENS, "context window"),
+    (400, VLLM_400_TEMPERATURE, "fix `temperature`"),
+    (400, VLLM_400_BAD_JSON, "not valid JSON"),
+    (401, {"error": "Unauthorized"}, "OPENAI_API_KEY"),
+    (404, {"detail": "Not Found"}, "no such route"),
+    (405, {"detail": "Method Not Allowed"}, "GET vs POST"),
+    (422, {"detail": [{"loc": ["body", "messages"], "msg": "Field required"}]}, "body.messages: Field required"),
+    (500, "Internal Server Error", "logs/chat.log"),
+])
+def test_http_errors_get_a_hint(status, body, expected):
+    message = one_line(str(http_error(status, "http://h:8000/v1/x", body)))
+    assert message.startswith(f"HTTP {status} from http://h:8000/v1/x: ")
+    assert expected in message
+
+
+def test_sdk_status_errors_read_the_same():
+    request = httpx.Request("POST", "http://h:8000/v1/chat/completions")
+    response = httpx.Response(404, json=VLLM_404_MODEL, request=request)
+    error = openai.NotFoundError("Error code: 404", response=response, body=VLLM_404_MODEL["error"])
+    message = one_line(explain(error))
+    assert "The model `nope` does not exist" in message and "GET /v1/models" in message
+
+
+def test_check_passes_2xx_and_raises_the_rest():
+    ok = requests.Response()
+    ok.status_code, ok._content = 200, b"{}"
+    assert check(ok) is ok
+    bad = requests.Response()
+    bad.status_code, bad._content, bad.url = 404, b'{"detail": "Not Found"}', "http://h/v1/model"
+    with pytest.raises(APIError) as info:
+        check(bad)
+    assert info.value.status == 404
+
+
+def test_jupyter_shows_one_line_not_a_traceback(closed_port):
+    """A real kernel: the error output of a failing request is a single line."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        code = textwrap.dedent(f"""
+            import helpers, requests
+            requests.get("http://127.0.0.1:{closed_port}/health", timeout=5)
+        """)
+        msg_id = client.execute(code)
+        errors = []
+        while True:
+            message = client.get_iopub_msg(timeout=60)
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            if message["msg_type"] == "error":
+                errors.append(message["content"])
+            if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+                break
+        assert client.get_shell_msg(timeout=60)["content"]["status"] == "error"
+    finally:
+        manager.shutdown_kernel(now=True)
+    assert len(errors) == 1
+    (line,) = errors[0]["traceback"]
+    assert line.startswith("ConnectionError: no server answers at") and "make lab" in line
