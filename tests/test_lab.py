@@ -1,0 +1,134 @@
+"""The launcher's decisions, checked without starting vLLM (that is what `make test` does)."""
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from threading import Thread
+
+import pytest
+
+from helpers import lab
+
+
+def test_commands_carry_the_flags_that_matter():
+    chat, pooling = lab.server_commands("/venv/bin/python", "/m/chat", "/m/pool", 8100, 8101)
+    assert chat.command[:3] == ["/venv/bin/python", "-m", "vllm.entrypoints.openai.api_server"]
+    c = " ".join(chat.command)
+    for flag in ("--dtype float32", "--enforce-eager", "--max-model-len 2048", "--port 8100",
+                 "--host 127.0.0.1", "--served-model-name SmolLM2-135M-Instruct", "--enable-scale-out"):
+        assert flag in c
+    assert "--api-key" not in c  # the lab mirrors `vllm serve`'s default: no key
+    p = " ".join(pooling.command)
+    assert "--runner pooling" in p and "--port 8101" in p and "all-MiniLM-L6-v2" in p
+    assert chat.url == "http://127.0.0.1:8100"
+
+
+def test_environment_for_the_child_points_at_both_servers(tmp_path):
+    servers = lab.server_commands("py", "a", "b", 8100, 8101)
+    env = lab.Lab(servers, tmp_path, 10).environment()
+    assert env == {"OPENAI_BASE_URL": "http://127.0.0.1:8100/v1", "CHAT_MODEL": "SmolLM2-135M-Instruct",
+                   "POOLING_BASE_URL": "http://127.0.0.1:8101/v1", "POOLING_MODEL": "all-MiniLM-L6-v2"}
+
+
+def test_platform_check(monkeypatch):
+    monkeypatch.setattr(platform, "system", lambda: "Darwin")
+    monkeypatch.setattr(platform, "machine", lambda: "arm64")
+    with pytest.raises(lab.LabError) as info:
+        lab.check_platform()
+    assert "Linux x86-64 or aarch64" in str(info.value) and "OPENAI_BASE_URL" in str(info.value)
+
+
+class Stranger(BaseHTTPRequestHandler):
+    def do_GET(self):  # some other web server that happens to hold the port
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"<html>not vllm</html>")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_port_held_by_something_else_is_refused_in_one_line(tmp_path):
+    stranger = HTTPServer(("127.0.0.1", 0), Stranger)
+    Thread(target=stranger.serve_forever, daemon=True).start()
+    port = stranger.server_address[1]
+    try:
+        assert lab.port_in_use(port)
+        servers = lab.server_commands(sys.executable, "a", "b", port, port + 1)
+        with pytest.raises(lab.LabError) as info:
+            lab.Lab(servers, tmp_path, 10).start()
+    finally:
+        stranger.shutdown()
+    message = str(info.value)
+    assert f"port {port} is taken by something that is not the lab's chat server" in message
+    assert f"CHAT_PORT={port + 10}" in message
+    assert not (tmp_path / "chat.log").exists()  # nothing was started
+
+
+def test_a_free_port_is_free():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert not lab.port_in_use(port)
+
+
+def test_run_without_setup_says_what_to_do(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "helpers.lab", "run", "--log-dir", str(tmp_path),
+                             "--", "true"], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "lab: SERVER_PYTHON and MODELS_DIR are not set: start the lab with `make lab`, "
+        "`make serve` or `make test`, which set them"]
+
+
+def test_stop_with_nothing_recorded(tmp_path):
+    assert lab.stop_recorded(tmp_path) == 0
+
+
+def test_stop_group_ends_a_whole_process_group():
+    parent = subprocess.Popen(["bash", "-c", "sleep 300 & sleep 300 & wait"], start_new_session=True)
+    started = time.monotonic()
+    lab.stop_group(parent.pid, "test", grace=5, process=parent)
+    assert parent.returncode is not None and time.monotonic() - started < 3
+    with pytest.raises(ProcessLookupError):
+        import os
+        os.killpg(parent.pid, 0)
+
+
+def detached_sleeper():
+    """Like a server left by a killed launcher: not our child, leading its own group."""
+    pid = int(subprocess.run(["bash", "-c", "setsid sleep 300 >/dev/null 2>&1 & echo $!"],
+                             capture_output=True, text=True).stdout)
+    return {"pid": pid, "started": lab.start_time(pid)}
+
+
+def record(log_dir, name, launcher, servers):
+    (log_dir / f"lab-{name}.json").write_text(json.dumps({"launcher": launcher, "servers": servers}))
+
+
+def test_start_up_stops_orphans_but_not_servers_of_a_running_launcher(tmp_path):
+    orphan, other = detached_sleeper(), detached_sleeper()
+    dead_launcher = {"pid": os.getpid(), "started": "1"}          # that process is gone
+    live_launcher = {"pid": os.getpid(), "started": lab.start_time(os.getpid())}  # running: us
+    record(tmp_path, "1", dead_launcher, [{"name": "chat", **orphan}])
+    record(tmp_path, "2", live_launcher, [{"name": "chat", **other}])
+    started = time.monotonic()
+    lab.stop_recorded(tmp_path, orphans_only=True)
+    assert time.monotonic() - started < 5
+    assert not lab.is_running(orphan) and not (tmp_path / "lab-1.json").exists()
+    assert lab.is_running(other) and (tmp_path / "lab-2.json").exists()
+    lab.stop_recorded(tmp_path)  # `make stop`: everything recorded
+    assert not lab.is_running(other) and not list(tmp_path.glob("lab-*.json"))
+
+
+def test_a_recycled_pid_is_never_killed(tmp_path):
+    # The record names our own pid with another start time: the process it meant is gone.
+    record(tmp_path, "1", {"pid": 1, "started": "1"},
+           [{"name": "chat", "pid": os.getpid(), "started": "1"}])
+    assert lab.stop_recorded(tmp_path, quiet=True) == 0
+    assert not (tmp_path / "lab-1.json").exists()  # we are still alive to assert this
