@@ -97,12 +97,21 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
     if status == 404:
         return ("this server has no such route: check the path, and whether you called the chat "
                 "server or the pooling server (GET /openapi.json lists the routes it has)")
+    if status == 400 and "max_tokens must be at least 1, got 0" in low:
+        return ("the prompt fills the whole context window and leaves no room for an answer: "
+                "shorten the prompt (vLLM lowers max_tokens to the room left, and here none is left)")
     if status == 400 and ("context length" in low or "max_model_len" in low
                           or "too long" in low or ("maximum" in low and "tokens" in low)):
         return ("the prompt plus max_tokens does not fit the model's context window: shorten the "
                 "prompt or lower max_tokens (GET /v1/models shows max_model_len)")
     if status == 403 and "--enable-scale-out" in message:
         return "this route is off unless the server runs with --enable-scale-out (the lab's does)"
+    if "--trust-request-chat-template" in message:
+        return ("the server only uses its own chat template: drop `chat_template` from the request, "
+                "or give the server one with --chat-template")
+    if "chat template" in low and "does not define one" in low:
+        return ("this model ships no chat template: start the server with --chat-template FILE, "
+                "or send plain text to /v1/completions")
     if status in (400, 422):
         if param and not param.startswith("body"):
             return f"the server rejected the request body: fix `{param}`"

@@ -68,6 +68,8 @@ VLLM_400_LONG = {"error": {"message": "This model's maximum context length is 20
 VLLM_400_MAX_TOKENS = {"error": {"message": "max_tokens=5000 cannot be greater than max_model_len=2048. Please "
                                  "request fewer output tokens. (parameter=max_tokens, value=5000)",
                                  "type": "BadRequestError", "param": "max_tokens", "code": 400}}
+VLLM_400_NO_ROOM = {"error": {"message": "max_tokens must be at least 1, got 0. (parameter=max_tokens, value=0)",
+                              "type": "BadRequestError", "param": "max_tokens", "code": 400}}
 VLLM_400_TEMPERATURE = {"error": {"message": "temperature must be non-negative, got -1.0. "
                                   "(parameter=temperature, value=-1.0)",
                                   "type": "BadRequestError", "param": "temperature", "code": 400}}
@@ -79,8 +81,14 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
     (404, VLLM_404_MODEL, "GET /v1/models"),
     (400, VLLM_400_LONG, "context window"),
     (400, VLLM_400_MAX_TOKENS, "context window"),
+    (400, VLLM_400_NO_ROOM, "prompt fills the whole context window"),
     (400, VLLM_400_TEMPERATURE, "fix `temperature`"),
     (400, VLLM_400_BAD_JSON, "not valid JSON"),
+    (400, {"error": {"message": "Chat template is passed with request, but --trust-request-chat-template is not "
+                                "set. Refused request with untrusted chat template."}}, "drop `chat_template`"),
+    (400, {"error": {"message": "As of transformers v4.44, default chat template is no longer allowed, so you "
+                                "must provide a chat template if the tokenizer does not define one."}},
+     "--chat-template FILE"),
     (401, {"error": "Unauthorized"}, "OPENAI_API_KEY"),
     (404, {"detail": "Not Found"}, "no such route"),
     (405, {"detail": "Method Not Allowed"}, "GET vs POST"),
