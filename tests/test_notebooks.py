@@ -39,7 +39,45 @@ def test_notebook_outputs_are_committed_from_a_run(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_errors_are_only_the_intended_ones(path):
+    """A committed error output must be a lesson (cell marked NBVAL_RAISES_EXCEPTION), and a
+    cell marked to raise must show its error: a stale or broken run cannot be committed."""
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        marked = "NBVAL_RAISES_EXCEPTION" in cell.source
+        assert bool(errors) == marked, f"cell {index}: errors={[e.ename for e in errors]}, marked={marked}"
+        for error in errors:  # and each is the helpers' one line, not a traceback wall
+            assert len(error.traceback) == 1, f"cell {index}: {len(error.traceback)}-line traceback"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_api_key_in_committed_outputs(path):
     text = json.dumps(nbformat.read(path, as_version=4))
     assert not re.search(r"Bearer (?!\$)[A-Za-z0-9_\-]{6,}", text)
     assert "sk-" not in text
+
+
+def test_with_no_server_the_first_cell_prints_one_line(monkeypatch, tmp_path):
+    """Notebook 00's own set-up cell, run in a real kernel against a port where nothing listens."""
+    import socket
+
+    from nbclient import NotebookClient
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    source = nbformat.read(NOTEBOOKS[0], as_version=4)
+    first = next(c for c in source.cells if c.cell_type == "code")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(first.source)],
+                                  metadata=source.metadata)
+    NotebookClient(nb, timeout=120, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (output,) = nb.cells[0].outputs
+    assert output.output_type == "error" and output.ename == "ServerUnavailable"
+    (line,) = output.traceback
+    assert line.startswith(f"ServerUnavailable: no server answers at http://127.0.0.1:{port} ")
+    assert "make lab" in line and line.endswith("[chat server URL from OPENAI_BASE_URL]")
