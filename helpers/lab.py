@@ -93,6 +93,8 @@ def port_in_use(port: int) -> bool:
         if sock.connect_ex((HOST, port)) == 0:
             return True
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As uvicorn does: connections of a server that just stopped (TIME_WAIT) must not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
@@ -135,7 +137,7 @@ class Lab:
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        stop_recorded(self.log_dir, orphans_only=True)
+        stop_recorded(self.log_dir, orphans_only=True, quiet=True)
         for server in self.servers:
             if port_in_use(server.port):
                 if serves_model(server):

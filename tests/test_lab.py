@@ -69,6 +69,20 @@ def test_a_port_held_by_something_else_is_refused_in_one_line(tmp_path):
     assert not (tmp_path / "chat.log").exists()  # nothing was started
 
 
+def test_a_port_in_time_wait_after_a_server_stopped_is_free():
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server side closes first: its end of the connection sits in TIME_WAIT
+    client.close()
+    server.close()
+    assert not lab.port_in_use(port)
+
+
 def test_a_free_port_is_free():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
