@@ -37,6 +37,8 @@ else
 $(error SERVERS must be 'embedded' or 'none', not '$(SERVERS)')
 endif
 BROWSER_FLAG := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
+# JupyterLab refuses to start as root (containers, CI) unless told to.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help install models serve lab test stop execute clean distclean check-platform
 
@@ -66,7 +68,7 @@ serve: $(NOTEBOOK_ENV) $(SERVER_VENV)/.installed
 	$(LAB) serve
 
 lab: install
-	$(RUN) $(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(BROWSER_FLAG)
+	$(RUN) $(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(BROWSER_FLAG) $(ROOT_FLAG)
 
 test: install
 	$(RUN) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
