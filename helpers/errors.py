@@ -106,6 +106,8 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
                 "prompt or lower max_tokens (GET /v1/models shows max_model_len)")
     if status == 403 and "--enable-scale-out" in message:
         return "this route is off unless the server runs with --enable-scale-out (the lab's does)"
+    if "n must be 1 when using greedy sampling" in low:
+        return "at temperature 0 every answer would be the same: send n=1, or raise the temperature"
     if "--trust-request-chat-template" in message:
         return ("the server only uses its own chat template: drop `chat_template` from the request, "
                 "or give the server one with --chat-template")
@@ -151,27 +153,34 @@ def explain(exc: BaseException) -> str:
             return str(http_error(exc.response.status_code, request_url, exc.response.content))
         if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
             return f"{exc}: write the URL as http://HOST:PORT"
-    try:
-        import openai
-    except ImportError:
-        openai = None
-    if openai is not None:
+    for sdk in _sdks():  # openai and anthropic share one exception hierarchy
         request_url = None
         try:
             request_url = exc.request.url  # type: ignore[attr-defined]
         except Exception:
             pass
-        if isinstance(exc, openai.APITimeoutError):
+        if isinstance(exc, sdk.APITimeoutError):
             return (f"{origin(request_url)} did not answer in time: raise the client's timeout= "
                     "or ask for fewer tokens")
-        if isinstance(exc, openai.APIConnectionError):
+        if isinstance(exc, sdk.APIConnectionError):
             return f"no server answers at {origin(request_url)} (connection failed): {HOW_TO_START}"
-        if isinstance(exc, openai.APIStatusError):
+        if isinstance(exc, sdk.APIStatusError):
             body = exc.body if exc.body is not None else exc.response.content
             if isinstance(body, dict) and "message" in body and "error" not in body:
                 body = {"error": body}  # the SDK hands over the inner error object
             return str(http_error(exc.status_code, request_url, body))
     return f"{type(exc).__name__}: {exc}"
+
+
+def _sdks() -> list:
+    """The client SDKs installed: `openai`, and `anthropic` for /v1/messages."""
+    found = []
+    for name in ("openai", "anthropic"):
+        try:
+            found.append(__import__(name))
+        except ImportError:
+            pass
+    return found
 
 
 def _handled_types():
@@ -181,11 +190,7 @@ def _handled_types():
         types.append(requests.exceptions.RequestException)
     except ImportError:  # pragma: no cover
         pass
-    try:
-        import openai
-        types.append(openai.APIError)
-    except ImportError:  # pragma: no cover
-        pass
+    types += [sdk.APIError for sdk in _sdks()]
     return tuple(types)
 
 

@@ -41,8 +41,11 @@ SUPPORTED = {("Linux", "x86_64"), ("Linux", "aarch64")}
 
 # Environment of the vLLM processes: nothing may be fetched from a model hub, and the KV cache
 # is kept small (GiB) so two servers fit beside JupyterLab on a laptop.
+# VLLM_ENABLE_RESPONSES_API_STORE lets /v1/responses keep responses (store, background, cancel):
+# without it vLLM 0.32 accepts store=true but keeps nothing.
 SERVER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1",
-              "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "TOKENIZERS_PARALLELISM": "false"}
+              "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "TOKENIZERS_PARALLELISM": "false",
+              "VLLM_ENABLE_RESPONSES_API_STORE": "1"}
 
 
 class LabError(ServerError):

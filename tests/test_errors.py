@@ -89,6 +89,7 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
     (400, {"error": {"message": "As of transformers v4.44, default chat template is no longer allowed, so you "
                                 "must provide a chat template if the tokenizer does not define one."}},
      "--chat-template FILE"),
+    (400, {"error": {"message": "n must be 1 when using greedy sampling, got 4.", "param": "n"}}, "send n=1"),
     (401, {"error": "Unauthorized"}, "OPENAI_API_KEY"),
     (404, {"detail": "Not Found"}, "no such route"),
     (405, {"detail": "Method Not Allowed"}, "GET vs POST"),
@@ -107,6 +108,22 @@ def test_sdk_status_errors_read_the_same():
     error = openai.NotFoundError("Error code: 404", response=response, body=VLLM_404_MODEL["error"])
     message = one_line(explain(error))
     assert "The model `nope` does not exist" in message and "GET /v1/models" in message
+
+
+def test_anthropic_sdk_errors_read_the_same(closed_port):
+    import anthropic
+
+    body = {"type": "error", "error": {"type": "NotFoundError",
+                                       "message": "The model `claude-3-5-sonnet` does not exist."}}
+    request = httpx.Request("POST", "http://h:8000/v1/messages")
+    error = anthropic.NotFoundError("Error code: 404", response=httpx.Response(404, json=body, request=request),
+                                    body=body)
+    message = one_line(explain(error))
+    assert message.startswith("HTTP 404 from http://h:8000/v1/messages: The model `claude-3-5-sonnet`")
+    client = anthropic.Anthropic(base_url=f"http://127.0.0.1:{closed_port}", api_key="x", max_retries=0)
+    with pytest.raises(anthropic.APIConnectionError) as info:
+        client.messages.create(model="m", max_tokens=5, messages=[{"role": "user", "content": "hi"}])
+    assert "make lab" in one_line(explain(info.value))
 
 
 def test_check_passes_2xx_and_raises_the_rest():

@@ -25,6 +25,7 @@ def test_commands_carry_the_flags_that_matter():
     p = " ".join(pooling.command)
     assert "--runner pooling" in p and "--port 8101" in p and "all-MiniLM-L6-v2" in p
     assert chat.url == "http://127.0.0.1:8100"
+    assert lab.SERVER_ENV["HF_HUB_OFFLINE"] == "1" and lab.SERVER_ENV["VLLM_ENABLE_RESPONSES_API_STORE"] == "1"
 
 
 def test_environment_for_the_child_points_at_both_servers(tmp_path):
