@@ -18,11 +18,16 @@ class Shell(str):
         printer.text(str(self))
 
 
+def _is_response(obj: Any) -> bool:
+    """A requests (or httpx) response."""
+    return all(hasattr(obj, name) for name in ("status_code", "reason", "headers", "content"))
+
+
 def plain(obj: Any) -> Any:
     """Turn SDK objects (pydantic models), responses and bytes into JSON-able data."""
     if hasattr(obj, "model_dump"):
         return obj.model_dump(mode="json", exclude_unset=False)
-    if hasattr(obj, "status_code") and hasattr(obj, "headers") and hasattr(obj, "content"):
+    if _is_response(obj):
         return body_of(obj)
     if isinstance(obj, bytes):
         return obj.decode("utf-8", "replace")
@@ -62,7 +67,7 @@ def show(obj: Any, *, shorten: bool = True) -> None:
 
     Long lists of numbers are cut to their first few items; pass shorten=False for all of them.
     """
-    if hasattr(obj, "status_code") and hasattr(obj, "reason"):
+    if _is_response(obj):
         kind = obj.headers.get("content-type", "").split(";")[0] or "no content-type"
         print(f"HTTP {obj.status_code} {obj.reason}  ({kind}, {len(obj.content)} bytes)")
         body = body_of(obj)

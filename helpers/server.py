@@ -15,11 +15,22 @@ from .errors import APIError, ConfigError, ServerUnavailable, explain, http_erro
 TIMEOUT = (5, 120)
 
 
-def session(settings: Settings | None = None) -> requests.Session:
-    """A requests session that sends the server's bearer token (if any) on every call."""
-    s = requests.Session()
-    if settings is not None:
-        s.headers.update(settings.headers)
+class _TimeoutSession(requests.Session):
+    def __init__(self, timeout):
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("timeout", self.timeout)  # requests itself would wait forever
+        return super().request(method, url, **kwargs)
+
+
+def session(server=None, timeout=TIMEOUT) -> requests.Session:
+    """A requests session with default (connect, read) timeouts that sends the server's bearer
+    token, if it has one, on every call. `server` is an Endpoint or Settings (or None)."""
+    s = _TimeoutSession(timeout)
+    if server is not None:
+        s.headers.update(server.headers)
     return s
 
 

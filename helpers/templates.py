@@ -10,9 +10,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-import requests
-
 from .errors import http_error
+from .server import session
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class Prompt:
 
 
 def _post(endpoint, path: str, body: dict) -> dict:
-    response = requests.post(f"{endpoint.url}{path}", json=body, headers=endpoint.headers, timeout=60)
+    response = session(endpoint).post(f"{endpoint.url}{path}", json=body)
     if response.status_code >= 400:
         raise http_error(response.status_code, response.url, response.content)
     return response.json()

@@ -46,6 +46,19 @@ def test_connect_says_where_the_url_came_from(closed_port, monkeypatch):
     assert one_line(str(info.value)).endswith("[chat server URL from OPENAI_BASE_URL]")
 
 
+def test_the_helpers_session_has_default_timeouts():
+    from helpers import session, settings_for
+
+    with socket.socket() as server:  # accepts the connection, never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        s = session(settings_for("chat", api_key="k", env={}), timeout=(2, 0.5))
+        assert s.headers["Authorization"] == "Bearer k"
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            s.get(f"http://127.0.0.1:{port}/health")   # no timeout= given: the default applies
+
+
 def test_read_timeout_is_explained():
     with socket.socket() as server:  # accepts the connection, never answers
         server.bind(("127.0.0.1", 0))
