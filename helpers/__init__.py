@@ -8,7 +8,7 @@ from .config import Settings, server_root, settings_for
 from .display import curl, highlight, show, to_json
 from .errors import (APIError, ConfigError, ServerError, ServerUnavailable, explain,
                      install_ipython_handler)
-from .server import TIMEOUT, Endpoint, connect, session, wait_for_server
+from .server import TIMEOUT, Endpoint, common_errors, connect, session, wait_for_server
 
 
 def check(response):
@@ -24,6 +24,6 @@ install_ipython_handler()
 
 __all__ = [
     "APIError", "ConfigError", "Endpoint", "ServerError", "ServerUnavailable", "Settings",
-    "TIMEOUT", "check", "connect", "curl", "explain", "highlight", "server_root", "session",
+    "TIMEOUT", "check", "common_errors", "connect", "curl", "explain", "highlight", "server_root", "session",
     "settings_for", "show", "to_json", "wait_for_server",
 ]

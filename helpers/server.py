@@ -1,6 +1,7 @@
 """Finding a server, waiting for it, and handing out clients that point at it."""
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -154,3 +155,29 @@ def wait_for_server(url: str, *, timeout: float = 300, interval: float = 2,
             stream.flush()
             last_note = waited
         time.sleep(interval)
+
+
+def common_errors(server: Endpoint, path: str, body: dict, budget: str = "max_tokens") -> dict:
+    """Send `body` to `path` three times, broken in the three everyday ways: an unknown model
+    name, a `budget` field (max_tokens, max_output_tokens) larger than the context window, and
+    JSON with a syntax error. Prints one line each (status and what to do); returns the statuses."""
+    from .errors import explain
+
+    url = f"{server.url}{path}"
+    broken = json.dumps({**body, "model": server.model}, ensure_ascii=False)[:-1] + ",}"
+    attempts = {
+        "wrong model name": dict(json={**body, "model": "Qwen2-7B-Instruct"}),
+        f"{budget} beyond the context": dict(json={**body, budget: (server.max_model_len or 2048) + 1}),
+        "malformed JSON body": dict(data=broken.encode(), headers={"Content-Type": "application/json"}),
+    }
+    statuses = {}
+    with session(server) as s:
+        for label, request in attempts.items():
+            response = s.post(url, **request)
+            statuses[label] = response.status_code
+            try:
+                response.raise_for_status()
+                print(f"{label}: HTTP {response.status_code} (accepted)")
+            except requests.exceptions.HTTPError as exc:
+                print(f"{label}: {explain(exc)}")
+    return statuses

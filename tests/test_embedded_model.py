@@ -38,3 +38,13 @@ def test_connect_rejects_a_model_the_server_does_not_serve(chat):
     with pytest.raises(ConfigError) as info:
         connect("chat", base_url=chat.url, model="gpt-4o", quiet=True)
     assert "does not serve 'gpt-4o'" in str(info.value) and chat.model in str(info.value)
+
+
+def test_common_errors_produces_the_three_everyday_errors(chat, capsys):
+    from helpers import common_errors
+
+    statuses = common_errors(chat, "/v1/chat/completions",
+                             {"model": chat.model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4})
+    assert statuses == {"wrong model name": 404, "max_tokens beyond the context": 400, "malformed JSON body": 400}
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and all(" -> " in line for line in lines)
