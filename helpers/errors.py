@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+import requests
+
 HOW_TO_START = ("start the embedded servers with `make lab` (or `make serve`), "
                 "or point OPENAI_BASE_URL / POOLING_BASE_URL at your own server")
 
@@ -138,21 +140,16 @@ def explain(exc: BaseException) -> str:
     """One line for an exception from requests, from the openai SDK, or from the helpers."""
     if isinstance(exc, ServerError):
         return str(exc)
-    try:
-        import requests
-    except ImportError:  # pragma: no cover - requests is a hard dependency
-        requests = None
-    if requests is not None:
-        request_url = getattr(getattr(exc, "request", None), "url", None)
-        if isinstance(exc, requests.exceptions.Timeout):
-            return (f"{origin(request_url)} did not answer in time: a busy CPU server can be slow, "
-                    "so raise the timeout, ask for fewer tokens, or check that the server is up")
-        if isinstance(exc, requests.exceptions.ConnectionError):
-            return f"no server answers at {origin(request_url)} (connection refused): {HOW_TO_START}"
-        if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
-            return str(http_error(exc.response.status_code, request_url, exc.response.content))
-        if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
-            return f"{exc}: write the URL as http://HOST:PORT"
+    request_url = getattr(getattr(exc, "request", None), "url", None)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return (f"{origin(request_url)} did not answer in time: a busy CPU server can be slow, "
+                "so raise the timeout, ask for fewer tokens, or check that the server is up")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return f"no server answers at {origin(request_url)} (connection refused): {HOW_TO_START}"
+    if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+        return str(http_error(exc.response.status_code, request_url, exc.response.content))
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
+        return f"{exc}: write the URL as http://HOST:PORT"
     for sdk in _sdks():  # openai and anthropic share one exception hierarchy
         request_url = None
         try:
@@ -184,14 +181,7 @@ def _sdks() -> list:
 
 
 def _handled_types():
-    types = [ServerError]
-    try:
-        import requests
-        types.append(requests.exceptions.RequestException)
-    except ImportError:  # pragma: no cover
-        pass
-    types += [sdk.APIError for sdk in _sdks()]
-    return tuple(types)
+    return (ServerError, requests.exceptions.RequestException, *(sdk.APIError for sdk in _sdks()))
 
 
 def _one_line(shell, etype, value, tb, tb_offset=None):
