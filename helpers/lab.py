@@ -277,8 +277,18 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+# The embedded servers take no key: a key meant for another server (OpenAI's, say) must not leak
+# into the lab's requests (it would also change every curl line the notebooks print).
+NOT_FOR_THE_LAB = ("OPENAI_API_KEY", "POOLING_API_KEY")
+
+
+def child_environment(lab_env: dict, base=None) -> dict:
+    base = os.environ if base is None else base
+    return {**{k: v for k, v in base.items() if k not in NOT_FOR_THE_LAB}, **lab_env}
+
+
 def run_child(command: list, env: dict) -> int:
-    child = subprocess.Popen(command, env={**os.environ, **env})
+    child = subprocess.Popen(command, env=child_environment(env))
     try:
         return child.wait()
     except KeyboardInterrupt:

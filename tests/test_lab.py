@@ -35,6 +35,15 @@ def test_environment_for_the_child_points_at_both_servers(tmp_path):
                    "POOLING_BASE_URL": "http://127.0.0.1:8101/v1", "POOLING_MODEL": "all-MiniLM-L6-v2"}
 
 
+def test_the_child_gets_the_lab_and_no_foreign_keys(tmp_path):
+    lab_env = lab.Lab(lab.server_commands("py", "a", "b", 8000, 8001), tmp_path, 10).environment()
+    shell = {"OPENAI_BASE_URL": "https://api.openai.com/v1", "OPENAI_API_KEY": "sk-x",
+             "POOLING_API_KEY": "k", "HOME": "/home/me"}
+    env = lab.child_environment(lab_env, shell)
+    assert env["OPENAI_BASE_URL"] == "http://127.0.0.1:8000/v1" and env["HOME"] == "/home/me"
+    assert "OPENAI_API_KEY" not in env and "POOLING_API_KEY" not in env
+
+
 def test_platform_check(monkeypatch):
     monkeypatch.setattr(platform, "system", lambda: "Darwin")
     monkeypatch.setattr(platform, "machine", lambda: "arm64")
