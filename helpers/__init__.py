@@ -6,18 +6,9 @@ and one-line errors.
 """
 from .config import Settings, server_root, settings_for
 from .display import curl, highlight, show, to_json
-from .errors import (APIError, ConfigError, ServerError, ServerUnavailable, explain,
+from .errors import (APIError, ConfigError, ServerError, ServerUnavailable, check, explain,
                      install_ipython_handler)
 from .server import TIMEOUT, Endpoint, common_errors, connect, session, wait_for_server
-
-
-def check(response):
-    """Return the response if its status is 2xx, else raise APIError with one clear line."""
-    from .errors import http_error
-
-    if response.status_code >= 400:
-        raise http_error(response.status_code, response.url, response.content)
-    return response
 
 
 install_ipython_handler()

@@ -136,6 +136,13 @@ def http_error(status: int, url: str | None, body) -> APIError:
     return APIError(text, status=status, body=body)
 
 
+def check(response):
+    """Return the response if its status is 2xx, else raise APIError with one clear line."""
+    if response.status_code >= 400:
+        raise http_error(response.status_code, response.url, response.content)
+    return response
+
+
 def explain(exc: BaseException) -> str:
     """One line for an exception from requests, from the openai SDK, or from the helpers."""
     if isinstance(exc, ServerError):

@@ -161,8 +161,6 @@ def common_errors(server: Endpoint, path: str, body: dict, budget: str = "max_to
     """Send `body` to `path` three times, broken in the three everyday ways: an unknown model
     name, a `budget` field (max_tokens, max_output_tokens) larger than the context window, and
     JSON with a syntax error. Prints one line each (status and what to do); returns the statuses."""
-    from .errors import explain
-
     url = f"{server.url}{path}"
     broken = json.dumps({**body, "model": server.model}, ensure_ascii=False)[:-1] + ",}"
     attempts = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from .errors import http_error
+from .errors import check
 from .server import session
 
 
@@ -27,10 +27,7 @@ class Prompt:
 
 
 def _post(endpoint, path: str, body: dict) -> dict:
-    response = session(endpoint).post(f"{endpoint.url}{path}", json=body)
-    if response.status_code >= 400:
-        raise http_error(response.status_code, response.url, response.content)
-    return response.json()
+    return check(session(endpoint).post(f"{endpoint.url}{path}", json=body)).json()
 
 
 def server_prompt(endpoint, messages: list, **options) -> Prompt:
