@@ -102,6 +102,12 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
     if status == 400 and "max_tokens must be at least 1, got 0" in low:
         return ("the prompt fills the whole context window and leaves no room for an answer: "
                 "shorten the prompt (vLLM lowers max_tokens to the room left, and here none is left)")
+    if status == 400 and "even without any output tokens" in low:
+        return ("the input alone is longer than the model's context window: shorten or split it, "
+                "or let the server keep the first tokens with truncate_prompt_tokens")
+    if status == 400 and "matryoshka" in low:
+        return ("this model cannot shorten its vectors: leave `dimensions` out, or serve a model "
+                "trained for it (Matryoshka)")
     if status == 400 and ("context length" in low or "max_model_len" in low
                           or "too long" in low or ("maximum" in low and "tokens" in low)):
         return ("the prompt plus max_tokens does not fit the model's context window: shorten the "

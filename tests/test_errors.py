@@ -92,7 +92,9 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
 
 @pytest.mark.parametrize("status, body, expected", [
     (404, VLLM_404_MODEL, "GET /v1/models"),
-    (400, VLLM_400_LONG, "context window"),
+    (400, VLLM_400_LONG, "truncate_prompt_tokens"),
+    (400, {"error": {"message": "Model 'all-MiniLM-L6-v2' does not support Matryoshka embeddings; dimensions "
+                                "must be unset (received dimensions=128).", "param": None}}, "leave `dimensions` out"),
     (400, VLLM_400_MAX_TOKENS, "context window"),
     (400, VLLM_400_NO_ROOM, "prompt fills the whole context window"),
     (400, VLLM_400_TEMPERATURE, "fix `temperature`"),
