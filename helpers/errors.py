@@ -9,6 +9,7 @@ registers a handler so that these errors print as that one line, whether they co
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 import requests
@@ -102,7 +103,7 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
     if status == 400 and "max_tokens must be at least 1, got 0" in low:
         return ("the prompt fills the whole context window and leaves no room for an answer: "
                 "shorten the prompt (vLLM lowers max_tokens to the room left, and here none is left)")
-    if status == 400 and "even without any output tokens" in low:
+    if status == 400 and ("even without any output tokens" in low or "upper bound for" in low):
         return ("the input alone is longer than the model's context window: shorten or split it, "
                 "or let the server keep the first tokens with truncate_prompt_tokens")
     if status == 400 and "matryoshka" in low:
@@ -121,8 +122,15 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
                 "or give the server one with --chat-template")
     if "chat template" in low and "does not define one" in low:
         return ("this model ships no chat template: start the server with --chat-template FILE, "
-                "or send plain text to /v1/completions")
+                "or send plain text (`prompt` or `input`) instead of `messages`")
+    if "--pooler-config" in message:
+        return ("the model serves one pooling task at a time: use a task the server lists, or start "
+                "it with --pooler-config '{\"task\": ...}'")
     if status in (400, 422):
+        missing = list(dict.fromkeys(re.findall(r"'type': 'missing', 'loc': '?body\.(\w+)", message)))
+        if len(missing) > 1:
+            return ("the body matches none of the request shapes this route accepts (they use "
+                    + ", ".join(f"`{name}`" for name in missing) + "): see the route in GET /openapi.json")
         if param and not param.startswith("body"):
             return f"the server rejected the request body: fix `{param}`"
         if "json" in low:

@@ -93,6 +93,14 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
 @pytest.mark.parametrize("status, body, expected", [
     (404, VLLM_404_MODEL, "GET /v1/models"),
     (400, VLLM_400_LONG, "truncate_prompt_tokens"),
+    (400, {"error": {"message": "This model's maximum context length is 256 tokens. However, your prompt contains "
+                                "4800 characters (more than 4608 characters, which is the upper bound for 256 input "
+                                "tokens). Please reduce the length of the input prompt. (parameter=input_text, "
+                                "value=4800)"}}, "shorten or split it"),
+    (400, {"error": {"message": "3 validation errors:\n  {'type': 'missing', 'loc': 'body.queries', 'msg': 'Field "
+                                "required'}\n  {'type': 'missing', 'loc': 'body.queries', 'msg': 'Field required'}\n"
+                                "  {'type': 'missing', 'loc': 'body.text_1', 'msg': 'Field required'}",
+                     "param": "body.queries"}}, "they use `queries`, `text_1`"),
     (400, {"error": {"message": "Model 'all-MiniLM-L6-v2' does not support Matryoshka embeddings; dimensions "
                                 "must be unset (received dimensions=128).", "param": None}}, "leave `dimensions` out"),
     (400, VLLM_400_MAX_TOKENS, "context window"),
@@ -104,6 +112,8 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
     (400, {"error": {"message": "As of transformers v4.44, default chat template is no longer allowed, so you "
                                 "must provide a chat template if the tokenizer does not define one."}},
      "--chat-template FILE"),
+    (400, {"error": {"message": "Try switching the model's pooling_task via --pooler-config.task token_embed. "
+                                "(parameter=task)", "param": "task"}}, "one pooling task at a time"),
     (400, {"error": {"message": "n must be 1 when using greedy sampling, got 4.", "param": "n"}}, "send n=1"),
     (401, {"error": "Unauthorized"}, "OPENAI_API_KEY"),
     (404, {"detail": "Not Found"}, "no such route"),
