@@ -171,6 +171,10 @@ def explain(exc: BaseException) -> str:
         return str(http_error(exc.response.status_code, request_url, exc.response.content))
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema)):
         return f"{exc}: write the URL as http://HOST:PORT"
+    if type(exc).__name__ == "OpenAIError" and "credentials" in str(exc).lower():
+        return ("the openai SDK will not start without a key, even for a server that needs none: "
+                "set OPENAI_API_KEY (any value, e.g. EMPTY, for a server without --api-key) "
+                "or pass api_key=...")
     for sdk in _sdks():  # openai and anthropic share one exception hierarchy
         request_url = None
         try:
@@ -202,7 +206,9 @@ def _sdks() -> list:
 
 
 def _handled_types():
-    return (ServerError, requests.exceptions.RequestException, *(sdk.APIError for sdk in _sdks()))
+    sdk_errors = [sdk.APIError for sdk in _sdks()]
+    sdk_errors += [sdk.OpenAIError for sdk in _sdks() if hasattr(sdk, "OpenAIError")]
+    return (ServerError, requests.exceptions.RequestException, *sdk_errors)
 
 
 def _one_line(shell, etype, value, tb, tb_offset=None):

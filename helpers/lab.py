@@ -301,6 +301,76 @@ def run_child(command: list, env: dict) -> int:
         return 130
 
 
+class KeyedServer:
+    """A throw-away vLLM server that demands an API key, for the auth lesson (notebook 30).
+
+    It serves the lab's embedding model (the smallest; ready in about 50 s) on a free port, with
+    the key passed in VLLM_API_KEY (an environment variable: a key on the command line shows in
+    `ps`). `stop()` ends it; so does the end of the process that started it (PR_SET_PDEATHSIG,
+    and an atexit hook), so a notebook cannot leave it behind.
+    """
+
+    def __init__(self, api_key: str, *, model_dir: str, python: str, log_dir: Path, timeout: float):
+        self.api_key = api_key
+        self.model_id = POOLING_MODEL_ID
+        with socket.socket() as sock:
+            sock.bind((HOST, 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://{HOST}:{self.port}"
+        self.log = log_dir / "keyed.log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        command = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
+                   "--port", str(self.port), "--enforce-eager", "--model", model_dir,
+                   "--served-model-name", self.model_id, "--runner", "pooling"]
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env={**os.environ, **SERVER_ENV, "VLLM_API_KEY": api_key},
+                start_new_session=True, preexec_fn=_die_with_parent)
+        import atexit
+        atexit.register(self.stop)
+        started = time.monotonic()
+        try:
+            wait_for_server(self.url, timeout=timeout, label="keyed server", process=self.process)
+        except ServerError as exc:
+            self.stop()
+            raise LabError(f"{exc}; its log is {self.log}") from None
+        self.startup_s = time.monotonic() - started
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            stop_group(self.process.pid, "keyed", process=self.process)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def start_keyed_server(api_key: str, timeout: float = 300) -> KeyedServer:
+    """Start a KeyedServer from the lab's vLLM environment (SERVER_PYTHON, set by `make`), with
+    the model the lab's pooling server serves (its /v1/models names the folder)."""
+    python = os.environ.get("SERVER_PYTHON")
+    if not python or not Path(python).exists():
+        raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
+                       "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
+    pooling = os.environ.get("POOLING_BASE_URL", f"http://{HOST}:8001/v1").rstrip("/")
+    pooling = pooling if pooling.endswith("/v1") else pooling + "/v1"
+    try:
+        models = requests.get(f"{pooling}/models", timeout=10).json()["data"]
+        model_dir = next(m["root"] for m in models if m["id"] == POOLING_MODEL_ID)
+    except (requests.exceptions.RequestException, ValueError, KeyError, StopIteration):
+        raise LabError(f"the lab's pooling server ({pooling}) does not answer with "
+                       f"{POOLING_MODEL_ID}: start the lab with `make lab`") from None
+    return KeyedServer(api_key, model_dir=model_dir, python=python,
+                       log_dir=Path(os.environ.get("LOG_DIR", ROOT / "logs")), timeout=timeout)
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     env = os.environ
     parser = argparse.ArgumentParser(prog="python -m helpers.lab", description=__doc__.split("\n")[0])

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from helpers import APIError, ServerUnavailable, check, connect, explain
+from helpers import errors
 from helpers.errors import http_error
 
 
@@ -188,3 +189,12 @@ def test_jupyter_shows_one_line_not_a_traceback(closed_port):
     assert len(errors) == 1
     (line,) = errors[0]["traceback"]
     assert line.startswith("ConnectionError: no server answers at") and "make lab" in line
+
+
+def test_the_sdk_without_a_key_gets_one_line(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(openai.OpenAIError) as caught:
+        openai.OpenAI(base_url="http://127.0.0.1:1/v1")
+    message = explain(caught.value)
+    assert "OPENAI_API_KEY" in message and "EMPTY" in message
+    assert openai.OpenAIError in errors._handled_types()

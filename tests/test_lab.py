@@ -156,3 +156,50 @@ def test_a_recycled_pid_is_never_killed(tmp_path):
            [{"name": "chat", "pid": os.getpid(), "started": "1"}])
     assert lab.stop_recorded(tmp_path, quiet=True) == 0
     assert not (tmp_path / "lab-1.json").exists()  # we are still alive to assert this
+
+
+def test_keyed_server_without_the_lab_environment_says_what_to_do(monkeypatch):
+    monkeypatch.delenv("SERVER_PYTHON", raising=False)
+    with pytest.raises(lab.LabError, match="make lab"):
+        lab.start_keyed_server("k")
+
+
+def test_keyed_server_without_the_pooling_server_says_what_to_do(monkeypatch, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("SERVER_PYTHON", sys.executable)
+    monkeypatch.setenv("POOLING_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    with pytest.raises(lab.LabError, match="pooling server .* does not answer"):
+        lab.start_keyed_server("k")
+
+
+def test_keyed_server_keeps_the_key_off_the_command_line_and_stops(tmp_path, monkeypatch):
+    """A stand-in for vLLM (a tiny HTTP server in a fake `vllm` package on PYTHONPATH) shows
+    what KeyedServer hands the process, and that stop() ends it."""
+    import requests
+
+    package = tmp_path / "fake" / "vllm" / "entrypoints" / "openai"
+    package.mkdir(parents=True)
+    for folder in (package, package.parent, package.parent.parent):
+        (folder / "__init__.py").write_text("")
+    (package / "api_server.py").write_text(
+        "import os, sys, json\n"
+        "from http.server import BaseHTTPRequestHandler, HTTPServer\n"
+        "port = int(sys.argv[sys.argv.index('--port') + 1])\n"
+        "class H(BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        body = json.dumps({'key': os.environ.get('VLLM_API_KEY')}).encode()\n"
+        "        self.send_response(200); self.end_headers(); self.wfile.write(body)\n"
+        "    def log_message(self, *a): pass\n"
+        "HTTPServer(('127.0.0.1', port), H).serve_forever()\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "fake"))
+    server = lab.KeyedServer("s3cret-key", model_dir="/nowhere", python=sys.executable,
+                             log_dir=tmp_path, timeout=30)
+    try:
+        assert server.running
+        assert requests.get(f"{server.url}/health", timeout=5).json() == {"key": "s3cret-key"}
+        assert "s3cret-key" not in open(f"/proc/{server.process.pid}/cmdline").read()
+    finally:
+        server.stop()
+    assert not server.running
