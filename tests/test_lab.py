@@ -19,7 +19,8 @@ def test_commands_carry_the_flags_that_matter():
     assert chat.command[:3] == ["/venv/bin/python", "-m", "vllm.entrypoints.openai.api_server"]
     c = " ".join(chat.command)
     for flag in ("--dtype float32", "--enforce-eager", "--max-model-len 2048", "--port 8100",
-                 "--host 127.0.0.1", "--served-model-name SmolLM2-135M-Instruct", "--enable-scale-out"):
+                 "--host 127.0.0.1", "--served-model-name SmolLM2-135M-Instruct", "--enable-scale-out",
+                 "--enable-server-load-tracking"):
         assert flag in c
     assert "--api-key" not in c  # the lab mirrors `vllm serve`'s default: no key
     p = " ".join(pooling.command)
