@@ -40,7 +40,7 @@ BROWSER_FLAG := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
 # JupyterLab refuses to start as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install models serve lab test stop execute clean distclean check-platform
+.PHONY: help install models serve lab test browser stop execute clean distclean check-platform
 
 help:
 	@sed -n '1,7p' Makefile | sed 's/^# \{0,1\}//'
@@ -72,8 +72,22 @@ serve: $(NOTEBOOK_ENV) $(SERVER_VENV)/.installed
 lab: install
 	$(RUN) $(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(BROWSER_FLAG) $(ROOT_FLAG)
 
-test: install
+test: install browser
 	$(RUN) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Chromium for the playground's browser test: Debian's package (as root: CI, containers), else
+# Playwright's own download; CHROMIUM_PATH skips both. A CJK font makes the seeds' Chinese legible.
+browser: $(NOTEBOOK_ENV)
+	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "make: installing Debian's chromium for the browser test"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q chromium fonts-wqy-microhei >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-wqy-microhei >/dev/null; }; \
+	else \
+	  echo "make: fetching Playwright's Chromium for the browser test"; \
+	  $(VENV)/bin/python -m playwright install chromium; \
+	fi
 
 # For authors: re-execute every notebook in place against the servers, so the committed
 # outputs are those of a real run (then review the diff before committing).
