@@ -6,6 +6,7 @@ watch the answer stream in, and see the request as `curl`.
 """
 from __future__ import annotations
 
+import html
 import json
 import time
 
@@ -41,7 +42,7 @@ class Playground:
         self.answer = w.Textarea(value="", description="answer", style=style, layout=wide, rows=8,
                                  disabled=True)
         self.status = w.Label(value="no answer yet")
-        self.request_box = w.Output(layout=w.Layout(display="none"))
+        self.request_box = w.HTML(layout=w.Layout(display="none"))
         self.answers = 0
         self.last: dict | None = None
         self.request_text = ""
@@ -71,9 +72,7 @@ class Playground:
         self.request_box.layout.display = "block" if self.show_request.value else "none"
         self.request_text = str(curl(method="POST", url=f"{self.server.v1}/chat/completions",
                                      headers=self.server.headers, json_body=self.body()))
-        self.request_box.clear_output()
-        with self.request_box:
-            print(self.request_text)
+        self.request_box.value = f"<pre>{html.escape(self.request_text)}</pre>"
 
     def send(self) -> dict | None:
         """Stream one answer into the answer box; returns {"text", "finish_reason", "usage"}."""
