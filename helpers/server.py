@@ -120,8 +120,10 @@ def connect(kind: str = "chat", *, base_url: str | None = None, api_key: str | N
 
 
 def wait_for_server(url: str, *, timeout: float = 300, interval: float = 2,
-                    label: str | None = None, process=None, stream=None) -> float:
-    """Poll URL/health until it answers 200; return the seconds it took.
+                    label: str | None = None, process=None, stream=None,
+                    health: str = "/health") -> float:
+    """Poll URL + `health` (vLLM's /health; Triton's /v2/health/ready) until it answers 200;
+    return the seconds it took.
 
     Shows a progress line while waiting. `process` (a Popen) lets it notice a server that
     died during start-up instead of waiting out the timeout.
@@ -134,7 +136,7 @@ def wait_for_server(url: str, *, timeout: float = 300, interval: float = 2,
     while True:
         waited = time.monotonic() - started
         try:
-            if requests.get(f"{url.rstrip('/')}/health", timeout=5).status_code == 200:
+            if requests.get(f"{url.rstrip('/')}{health}", timeout=5).status_code == 200:
                 if live:
                     stream.write("\r")
                 stream.write(f"{label}: ready after {waited:.0f} s\n")
@@ -148,10 +150,10 @@ def wait_for_server(url: str, *, timeout: float = 300, interval: float = 2,
         if waited > timeout:
             raise ServerUnavailable(f"{label} did not become healthy within {timeout:.0f} s")
         if live:
-            stream.write(f"\r{label}: waiting for {url}/health ... {waited:.0f} s")
+            stream.write(f"\r{label}: waiting for {url}{health} ... {waited:.0f} s")
             stream.flush()
         elif waited - last_note >= 15:
-            stream.write(f"{label}: waiting for {url}/health ... {waited:.0f} s\n")
+            stream.write(f"{label}: waiting for {url}{health} ... {waited:.0f} s\n")
             stream.flush()
             last_note = waited
         time.sleep(interval)
