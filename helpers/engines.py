@@ -269,3 +269,65 @@ def tgi_unknown_fields(body: dict) -> list[str]:
     unknown = [name for name in body if name not in known_top]
     unknown += [f"parameters.{name}" for name in body.get("parameters") or {} if name not in known_params]
     return unknown
+
+
+def openai_to_tgi_response(completion: dict) -> dict:
+    """A vLLM /v1/completions answer (one choice, requested with `logprobs`) in the shape of TGI's
+    /generate answer, so that code written for TGI can read it."""
+    choice = completion["choices"][0]
+    if choice["finish_reason"] == "length":
+        reason = "length"
+    else:
+        reason = "stop_sequence" if isinstance(choice.get("stop_reason"), str) else "eos_token"
+    logprobs = choice.get("logprobs") or {}
+    tokens = [{"id": 0, "text": text, "logprob": logprob, "special": False}
+              for text, logprob in zip(logprobs.get("tokens", []), logprobs.get("token_logprobs", []))]
+    top = [[{"id": 0, "text": text, "logprob": value, "special": False} for text, value in alternatives.items()]
+           for alternatives in logprobs.get("top_logprobs") or []]
+    details = {"finish_reason": reason, "generated_tokens": completion["usage"]["completion_tokens"],
+               "seed": None, "prefill": [], "tokens": tokens}
+    if top:
+        details["top_tokens"] = top
+    return {"generated_text": choice["text"], "details": details}
+
+
+# --- One port, several API styles (MindIE-service, notebook 43) -----------------------------
+def engine_style(path: str, body: dict | None = None) -> str:
+    """Which API style a request is written in, judged from its path and body."""
+    path = "/" + path.split("://", 1)[-1].split("/", 1)[-1] if "://" in path else path
+    body = body or {}
+    if path.endswith("/chat/completions"):
+        return "openai-chat"
+    if path.endswith("/v1/completions"):
+        return "openai-completions"
+    if path.endswith("/v1/models"):
+        return "openai-models"
+    if path.startswith("/v2/models/") or path == "/v2":
+        return "kserve-v2"
+    if path.rstrip("/") in ("", "/generate", "/generate_stream"):
+        if "inputs" in body:
+            return "tgi"
+        if "prompt" in body:
+            return "vllm-legacy"
+    raise ValueError(f"no known API style for {path} with fields {sorted(body)}")
+
+
+def for_vllm(path: str, body: dict | None, model: str) -> tuple[str, dict | None, list[str]]:
+    """The request for vLLM's OpenAI-style server that does what (path, body) asked of another
+    engine: (path, body, notes). The model name is replaced with `model`."""
+    style = engine_style(path, body)
+    if style == "openai-models":
+        return "/v1/models", None, []
+    if style in ("openai-chat", "openai-completions"):
+        notes = [f"model {body['model']!r} -> {model!r}"] if body.get("model") not in (None, model) else []
+        return ("/v1/chat/completions" if style == "openai-chat" else "/v1/completions",
+                {**body, "model": model}, notes)
+    if style == "tgi":
+        converted, notes = tgi_to_openai(body, model)
+        if path.rstrip("/").endswith("generate_stream"):
+            converted["stream"] = True
+        return "/v1/completions", converted, notes
+    if style == "vllm-legacy":
+        return "/v1/completions", legacy_vllm_to_openai(body, model), []
+    raise ValueError("a KServe v2 request carries typed tensors for one model's own inputs: "
+                     "there is no general translation (notebook 42)")

@@ -128,6 +128,8 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
                 "it with --pooler-config '{\"task\": ...}'")
     if status in (400, 422):
         missing = list(dict.fromkeys(re.findall(r"'type': 'missing', 'loc': '?body\.(\w+)", message)))
+        if len(missing) == 1:
+            return f"the body lacks `{missing[0]}`, which this route requires"
         if len(missing) > 1:
             return ("the body matches none of the request shapes this route accepts (they use "
                     + ", ".join(f"`{name}`" for name in missing) + "): see the route in GET /openapi.json")

@@ -407,7 +407,7 @@ def start_triton_server(timeout: float = 180) -> ExtraServer:
     command = [python, str(ROOT / "lab" / "triton_server.py"), "--http-port", str(port),
                "--chat-url", chat, "--pooling-url", pooling]
     return ExtraServer("triton", command, env={"PYTHONUNBUFFERED": "1"}, log_dir=_log_dir(),
-                       timeout=timeout, port=port, health="/v2/health/ready")
+                       timeout=timeout, port=port, health="/v2/models/minilm/ready")  # loaded last
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

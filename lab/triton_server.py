@@ -81,26 +81,41 @@ def main() -> int:
 
     config = TritonConfig(http_address="127.0.0.1", http_port=args.http_port,
                           grpc_address="127.0.0.1", grpc_port=args.grpc_port or free_port(),
-                          metrics_port=args.metrics_port or free_port(), log_verbose=0)
+                          metrics_port=args.metrics_port or free_port(), log_verbose=0,
+                          exit_timeout_secs=3)  # else it waits 30 s for idle keep-alive connections
     stop = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    with Triton(config=config) as triton:
-        triton.bind(model_name="smollm2", infer_func=generate,
-                    inputs=[Tensor(name="prompt", dtype=bytes, shape=(1,)),
-                            Tensor(name="max_tokens", dtype=np.int32, shape=(1,), optional=True)],
-                    outputs=[Tensor(name="text", dtype=bytes, shape=(1,))],
-                    config=ModelConfig(max_batch_size=8))
-        triton.bind(model_name="minilm", infer_func=embed,
-                    inputs=[Tensor(name="text", dtype=bytes, shape=(1,))],
-                    outputs=[Tensor(name="embedding", dtype=np.float32, shape=(-1,))],
-                    config=ModelConfig(max_batch_size=8))
-        triton.run()
-        print("triton: ready", flush=True)
+    def on_sigterm(signum, frame):
+        print(f"triton: SIGTERM (from pid {os.getppid()}'s side), stopping", flush=True)
+        stop.append(1)
+    signal.signal(signal.SIGTERM, on_sigterm)
+    # PyTriton gives up (and stops tritonserver) if one of its own readiness probes fails, which
+    # happens now and then on a loaded 2-core machine: try again rather than fail the lesson.
+    for attempt in range(1, 4):
         try:
-            while not stop:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+            with Triton(config=config) as triton:
+                triton.bind(model_name="smollm2", infer_func=generate,
+                            inputs=[Tensor(name="prompt", dtype=bytes, shape=(1,)),
+                                    Tensor(name="max_tokens", dtype=np.int32, shape=(1,), optional=True)],
+                            outputs=[Tensor(name="text", dtype=bytes, shape=(1,))],
+                            config=ModelConfig(max_batch_size=8))
+                triton.bind(model_name="minilm", infer_func=embed,
+                            inputs=[Tensor(name="text", dtype=bytes, shape=(1,))],
+                            outputs=[Tensor(name="embedding", dtype=np.float32, shape=(-1,))],
+                            config=ModelConfig(max_batch_size=8))
+                triton.run()
+                print("triton: ready", flush=True)
+                try:
+                    while not stop:
+                        time.sleep(0.5)
+                except KeyboardInterrupt:
+                    pass
+                return 0
+        except Exception as exc:  # noqa: BLE001 - any start-up failure: report, retry
+            if stop or attempt == 3:
+                raise
+            print(f"triton: start-up attempt {attempt} failed ({type(exc).__name__}: {exc}); "
+                  "trying again", flush=True)
+            time.sleep(2)
     return 0
 
 

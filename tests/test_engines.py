@@ -176,3 +176,62 @@ def test_legacy_vllm_generate_fields_carry_over():
     seed = {"prompt": "保持健康的方法", "n": 5, "temperature": 0.0, "max_tokens": 64}
     assert legacy_vllm_to_openai(seed, model="m") == {"model": "m", **seed}
     assert json.dumps(engines.TABLE)  # the notebook prints it
+
+
+@pytest.mark.parametrize("path, body, style", [
+    ("/v1/chat/completions", {"messages": []}, "openai-chat"),
+    ("http://127.0.0.1:1025/v1/chat/completions", {"messages": []}, "openai-chat"),
+    ("/v1/completions", {"prompt": "x"}, "openai-completions"),
+    ("/v1/models", None, "openai-models"),
+    ("/generate", TGI_EXAMPLES["mindie generate"], "tgi"),
+    ("/generate_stream", TGI_EXAMPLES["seed generate_stream"], "tgi"),
+    ("/generate", {"prompt": "x", "n": 5}, "vllm-legacy"),
+    ("/v2/models/smollm2/infer", {"inputs": []}, "kserve-v2"),
+])
+def test_engine_style(path, body, style):
+    assert engines.engine_style(path, body) == style
+
+
+def test_an_unknown_style_is_refused():
+    with pytest.raises(ValueError, match="no known API style"):
+        engines.engine_style("/predict", {"text": "x"})
+
+
+def test_for_vllm_maps_each_style():
+    path, body, notes = engines.for_vllm("/v1/chat/completions", {"model": "qwen-72b", "messages": []}, "m")
+    assert (path, body["model"], notes) == ("/v1/chat/completions", "m", ["model 'qwen-72b' -> 'm'"])
+    path, body, _ = engines.for_vllm("/generate_stream", TGI_EXAMPLES["seed generate_stream"], "m")
+    assert path == "/v1/completions" and body["stream"] is True and body["max_tokens"] == 50
+    path, body, _ = engines.for_vllm("/generate", {"prompt": "x", "n": 2, "temperature": 0.5}, "m")
+    assert path == "/v1/completions" and body == {"model": "m", "prompt": "x", "n": 2, "temperature": 0.5}
+    assert engines.for_vllm("/v1/models", None, "m") == ("/v1/models", None, [])
+    with pytest.raises(ValueError, match="typed tensors"):
+        engines.for_vllm("/v2/models/x/infer", {"inputs": []}, "m")
+
+
+def tgi_bodies_written_in_notebooks():
+    """Every dict literal with an "inputs" key in the notebooks' code cells."""
+    import ast
+
+    import nbformat
+    found = []
+    for path in sorted((ROOT / "notebooks").glob("4*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type != "code":
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.Dict) and any(
+                        isinstance(k, ast.Constant) and k.value == "inputs" for k in node.keys):
+                    try:
+                        found.append((f"{path.name} cell {index}", ast.literal_eval(node)))
+                    except ValueError:
+                        pass  # built from variables (a KServe tensor list): not a TGI body
+    return found
+
+
+def test_every_tgi_body_written_in_a_notebook_is_valid():
+    bodies = tgi_bodies_written_in_notebooks()
+    assert bodies, "notebook 43 writes one TGI body of its own"
+    for where, body in bodies:
+        if isinstance(body.get("inputs"), str):       # TGI's "inputs" is a string; KServe's a list
+            assert tgi_errors(body) == [], where

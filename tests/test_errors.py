@@ -120,6 +120,9 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
     (404, {"detail": "Not Found"}, "no such route"),
     (405, {"detail": "Method Not Allowed"}, "GET vs POST"),
     (422, {"detail": [{"loc": ["body", "messages"], "msg": "Field required"}]}, "body.messages: Field required"),
+    (400, {"error": {"message": "1 validation error:\n  {'type': 'missing', 'loc': 'body.token_ids', 'msg': "
+                                "'Field required', 'input': '<dict of 3 items>'}", "param": "body.token_ids"}},
+     "lacks `token_ids`"),
     (500, "Internal Server Error", "logs/chat.log"),
 ])
 def test_http_errors_get_a_hint(status, body, expected):

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from threading import Thread
 
@@ -204,3 +205,25 @@ def test_keyed_server_keeps_the_key_off_the_command_line_and_stops(tmp_path, mon
     finally:
         server.stop()
     assert not server.running
+
+
+def test_triton_without_its_environment_says_what_to_do(monkeypatch):
+    monkeypatch.delenv("TRITON_PYTHON", raising=False)
+    with pytest.raises(lab.LabError, match="TRITON_PYTHON"):
+        lab.start_triton_server()
+
+
+def test_triton_server_script_points_the_stub_at_this_pythons_libpython(monkeypatch):
+    """Triton's Python stub must load the libpython of the interpreter whose stdlib it uses."""
+    import importlib.util
+    import sysconfig
+    spec = importlib.util.spec_from_file_location("triton_server", lab.ROOT / "lab" / "triton_server.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/somewhere")
+    module.use_this_pythons_libpython()
+    libdir = sysconfig.get_config_var("LIBDIR")
+    if list(Path(libdir).glob("libpython3*.so*")):
+        assert os.environ["LD_LIBRARY_PATH"] == f"{libdir}:/somewhere"
+    else:
+        assert os.environ["LD_LIBRARY_PATH"] == "/somewhere"
