@@ -120,4 +120,15 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    finally:
+        # Triton's Python backend stubs ignore SIGTERM and can outlive tritonserver when the stop
+        # is cut short (a kernel that exits, a SIGTERM from PR_SET_PDEATHSIG). When this script
+        # leads its own process group (helpers.lab starts it so), take the whole group with it.
+        sys.stdout.flush()
+        if os.getpgrp() == os.getpid():
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            os.killpg(os.getpgrp(), signal.SIGTERM)
+            time.sleep(0.5)
+            os.killpg(os.getpgrp(), signal.SIGKILL)
