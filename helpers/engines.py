@@ -12,6 +12,7 @@ import copy
 import json
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 TGI_SPEC = SPECS / "tgi-3.3-openapi.json"
@@ -294,7 +295,7 @@ def openai_to_tgi_response(completion: dict) -> dict:
 # --- One port, several API styles (MindIE-service, notebook 43) -----------------------------
 def engine_style(path: str, body: dict | None = None) -> str:
     """Which API style a request is written in, judged from its path and body."""
-    path = "/" + path.split("://", 1)[-1].split("/", 1)[-1] if "://" in path else path
+    path = urlsplit(path).path
     body = body or {}
     if path.endswith("/chat/completions"):
         return "openai-chat"

@@ -208,8 +208,8 @@ def _sdks() -> list:
 
 
 def _handled_types():
-    sdk_errors = [sdk.APIError for sdk in _sdks()]
-    sdk_errors += [sdk.OpenAIError for sdk in _sdks() if hasattr(sdk, "OpenAIError")]
+    sdks = _sdks()
+    sdk_errors = [sdk.APIError for sdk in sdks] + [sdk.OpenAIError for sdk in sdks if hasattr(sdk, "OpenAIError")]
     return (ServerError, requests.exceptions.RequestException, *sdk_errors)
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import requests
 
+from .config import settings_for
 from .errors import ServerError
 from .server import wait_for_server
 
@@ -124,6 +125,14 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass
 
 
+def spawn(command: list, log_path: Path, env: dict) -> subprocess.Popen:
+    """Start a server in its own process group, output to `log_path`, that dies with us."""
+    with open(log_path, "w") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **env}, start_new_session=True,
+                                preexec_fn=_die_with_parent)
+
+
 def prepare_models(python: str, models_dir: Path) -> dict:
     """Run lab/prepare_models.py in the server environment; returns {"chat": dir, "pooling": dir}."""
     script = ROOT / "lab" / "prepare_models.py"
@@ -159,12 +168,7 @@ class Lab:
         for server in self.servers:
             if server.reused:
                 continue
-            log = open(self.log_dir / f"{server.name}.log", "w")
-            server.process = subprocess.Popen(
-                server.command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**os.environ, **SERVER_ENV}, start_new_session=True,
-                preexec_fn=_die_with_parent)
-            log.close()
+            server.process = spawn(server.command, self.log_dir / f"{server.name}.log", SERVER_ENV)
             print(f"{server.name} server: starting {server.model_id} on port {server.port} "
                   f"(pid {server.process.pid}, log {self._rel(server)})", file=sys.stderr)
         self._record()
@@ -317,10 +321,7 @@ class ExtraServer:
         self.url = f"http://{HOST}:{port}"
         self.log = log_dir / f"{name}.log"
         log_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "w") as log:
-            self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**os.environ, **env}, start_new_session=True, preexec_fn=_die_with_parent)
+        self.process = spawn(command, self.log, env)
         import atexit
         atexit.register(self.stop)
         started = time.monotonic()
@@ -369,11 +370,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _v1_url(variable: str, default: str) -> str:
-    url = os.environ.get(variable, default).rstrip("/")
-    return url if url.endswith("/v1") else url + "/v1"
-
-
 def _log_dir() -> Path:
     return Path(os.environ.get("LOG_DIR", ROOT / "logs"))
 
@@ -385,7 +381,7 @@ def start_keyed_server(api_key: str, timeout: float = 300) -> KeyedServer:
     if not python or not Path(python).exists():
         raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
                        "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
-    pooling = _v1_url("POOLING_BASE_URL", f"http://{HOST}:8001/v1")
+    pooling = settings_for("pooling").v1
     try:
         models = requests.get(f"{pooling}/models", timeout=10).json()["data"]
         model_dir = next(m["root"] for m in models if m["id"] == POOLING_MODEL_ID)
@@ -403,8 +399,7 @@ def start_triton_server(timeout: float = 180) -> ExtraServer:
     if not python or not Path(python).exists():
         raise LabError("Triton runs from its own environment, which `make lab` and `make test` set "
                        "up (TRITON_PYTHON): start JupyterLab with `make lab`")
-    chat = _v1_url("OPENAI_BASE_URL", f"http://{HOST}:8000/v1")[:-3]
-    pooling = _v1_url("POOLING_BASE_URL", f"http://{HOST}:8001/v1")[:-3]
+    chat, pooling = settings_for("chat").url, settings_for("pooling").url
     port = free_port()
     command = [python, str(ROOT / "lab" / "triton_server.py"), "--http-port", str(port),
                "--chat-url", chat, "--pooling-url", pooling]
@@ -421,7 +416,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--models-dir", default=env.get("MODELS_DIR"))
     parser.add_argument("--chat-port", type=int, default=int(env.get("CHAT_PORT", 8000)))
     parser.add_argument("--pooling-port", type=int, default=int(env.get("POOLING_PORT", 8001)))
-    parser.add_argument("--log-dir", default=env.get("LOG_DIR", str(ROOT / "logs")))
+    parser.add_argument("--log-dir", default=str(_log_dir()))
     parser.add_argument("--timeout", type=float, default=float(env.get("STARTUP_TIMEOUT", 600)))
     args = parser.parse_args(argv)
     if args.command and args.command[0] == "--":

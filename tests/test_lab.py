@@ -167,9 +167,7 @@ def test_keyed_server_without_the_lab_environment_says_what_to_do(monkeypatch):
 
 
 def test_keyed_server_without_the_pooling_server_says_what_to_do(monkeypatch, tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = lab.free_port()  # nothing listens there
     monkeypatch.setenv("SERVER_PYTHON", sys.executable)
     monkeypatch.setenv("POOLING_BASE_URL", f"http://127.0.0.1:{port}/v1")
     with pytest.raises(lab.LabError, match="pooling server .* does not answer"):

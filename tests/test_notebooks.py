@@ -63,13 +63,11 @@ def test_no_api_key_in_committed_outputs(path):
 
 def test_with_no_server_the_first_cell_prints_one_line(monkeypatch, tmp_path):
     """Notebook 00's own set-up cell, run in a real kernel against a port where nothing listens."""
-    import socket
-
     from nbclient import NotebookClient
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from helpers.lab import free_port
+
+    port = free_port()  # nothing listens there
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
     source = nbformat.read(NOTEBOOKS[0], as_version=4)
     first = next(c for c in source.cells if c.cell_type == "code")

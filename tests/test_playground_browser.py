@@ -8,7 +8,6 @@ or CHROMIUM_PATH pointing at any Chromium or Chrome, or Playwright's own (`playw
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from helpers.lab import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "34_playground.ipynb"
@@ -32,12 +33,6 @@ def chromium_path():
         if candidate and Path(candidate).exists():
             return candidate
     return None  # Playwright's own browser, if `playwright install chromium` fetched one
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
