@@ -2,7 +2,9 @@
 #   make lab    install everything, start the two embedded vLLM servers, open JupyterLab
 #   make test   install everything, start the servers, run unit tests + every notebook (nbval)
 # Also: make serve (only the servers, foreground), make stop, make install, make models,
+#       make test-portability (the chat notebooks against SmolLM2 served as another model),
 #       make execute (re-run the notebooks in place, committing-ready outputs), make clean.
+# Another chat model in the lab: make lab CHAT_MODEL=/path/to/hf-folder (or a hub id, org/name).
 # With your own server: make lab SERVERS=none (or make test SERVERS=none) and set
 #   OPENAI_BASE_URL / OPENAI_API_KEY / POOLING_BASE_URL (README, "Use your own server").
 
@@ -22,6 +24,16 @@ TRITON_KEY := $(shell cat requirements-triton.txt | sha256sum | cut -c1-12)
 TRITON_VENV ?= $(CACHE_DIR)/triton-$(TRITON_KEY)
 VENV ?= .venv
 PYTEST_ARGS ?=
+# CHAT_MODEL, CHAT_SERVED_NAME, CHAT_MAX_MODEL_LEN, CHAT_TEMPLATE (the chat model the embedded lab
+# serves, helpers/lab.py) reach the launcher through the environment, as make exports them.
+
+# make test-portability: the chat lessons against the embedded weights served in a deliberately
+# different configuration (name, context length, a non-ChatML template), on a port of its own.
+PORTABILITY_PORT ?= 8020
+PORTABILITY_NOTEBOOKS := $(sort $(wildcard notebooks/0[0-8]_*.ipynb notebooks/1[0-3]_*.ipynb \
+  notebooks/31_*.ipynb notebooks/40_*.ipynb notebooks/43_*.ipynb))
+PORTABILITY_FLAGS := --chat-port $(PORTABILITY_PORT) --chat-model= --served-name my-model \
+  --max-model-len 1536 --chat-template lab/chat-templates/llama3-format.jinja --log-dir logs/portability
 
 export SERVER_PYTHON := $(abspath $(SERVER_VENV))/bin/python
 export TRITON_PYTHON := $(abspath $(TRITON_VENV))/bin/python
@@ -43,10 +55,10 @@ BROWSER_FLAG := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
 # JupyterLab refuses to start as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install models serve lab test browser stop execute clean distclean check-platform
+.PHONY: help install models serve lab test test-portability browser stop execute clean distclean check-platform
 
 help:
-	@sed -n '1,7p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
 
 install: $(NOTEBOOK_ENV) $(SERVER_ENV)
 
@@ -85,6 +97,10 @@ lab: install
 
 test: install browser
 	$(RUN) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Always the embedded servers (whatever SERVERS says); the pooling server is the lab's own.
+test-portability: $(NOTEBOOK_ENV) $(SERVER_VENV)/.installed
+	$(LAB) run $(PORTABILITY_FLAGS) -- $(VENV)/bin/python -m pytest $(PYTEST_ARGS) $(PORTABILITY_NOTEBOOKS)
 
 # Chromium for the playground's browser test: Debian's package (as root: CI, containers), else
 # Playwright's own download; CHROMIUM_PATH skips both. A CJK font makes the seeds' Chinese legible.

