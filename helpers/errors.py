@@ -105,7 +105,8 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
                 "shorten the prompt (vLLM lowers max_tokens to the room left, and here none is left)")
     if status == 400 and ("even without any output tokens" in low or "upper bound for" in low):
         return ("the input alone is longer than the model's context window: shorten or split it, "
-                "or let the server keep the first tokens with truncate_prompt_tokens")
+                "or let the server cut it with truncate_prompt_tokens (vLLM keeps the LAST tokens "
+                "unless you also send truncation_side: \"right\")")
     if status == 400 and "matryoshka" in low:
         return ("this model cannot shorten its vectors: leave `dimensions` out, or serve a model "
                 "trained for it (Matryoshka)")

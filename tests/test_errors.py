@@ -93,7 +93,7 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
 
 @pytest.mark.parametrize("status, body, expected", [
     (404, VLLM_404_MODEL, "GET /v1/models"),
-    (400, VLLM_400_LONG, "truncate_prompt_tokens"),
+    (400, VLLM_400_LONG, "truncate_prompt_tokens (vLLM keeps the LAST tokens"),  # tokenizer default "left"
     (400, {"error": {"message": "This model's maximum context length is 256 tokens. However, your prompt contains "
                                 "4800 characters (more than 4608 characters, which is the upper bound for 256 input "
                                 "tokens). Please reduce the length of the input prompt. (parameter=input_text, "
