@@ -172,6 +172,7 @@ def download_huggingface(hub_id: str, tmp: Path) -> str:
         raise PrepareError(f"cannot download {hub_id}: it has no *.safetensors weights at its top "
                            "level (the lab serves Hugging Face folders, not GGUF or .bin-only repos)")
     check_disk(hub_id, sum(s.size or 0 for s in files), tmp.parent)
+    announce(hub_id, "huggingface", tmp)
     snapshot_download(hub_id, revision=info.sha, local_dir=tmp,
                       allow_patterns=[s.rfilename for s in files])
     return info.sha or ""
@@ -184,8 +185,15 @@ def download_modelscope(hub_id: str, tmp: Path) -> str:
         raise PrepareError(f"cannot download {hub_id} from ModelScope: the lab's server environment "
                            f"has no modelscope package; install it with `{sys.executable} -m pip "
                            "install modelscope`, or unset VLLM_USE_MODELSCOPE to use Hugging Face") from None
+    announce(hub_id, "modelscope", tmp)
     snapshot_download(model_id=hub_id, local_dir=str(tmp), allow_patterns=list(HUB_FILES))
     return ""
+
+
+def announce(hub_id: str, hub: str, tmp: Path) -> None:
+    tmp.mkdir(parents=True, exist_ok=True)  # kept between tries: a download resumes
+    print(f"prepare_models: downloading {hub_id} from {hub_endpoint(hub)} into "
+          f"{tmp.with_name(tmp.name.removesuffix('.partial'))} ...", file=sys.stderr, flush=True)
 
 
 def prepare_hub_model(hub_id: str, hub: str, models_dir: Path) -> Path:
@@ -201,10 +209,7 @@ def prepare_hub_model(hub_id: str, hub: str, models_dir: Path) -> Path:
     except (OSError, ValueError):
         pass
     check_reachable(hub, hub_id)
-    tmp = target.with_name(target.name + ".partial")  # kept between tries: downloads resume
-    tmp.mkdir(parents=True, exist_ok=True)
-    print(f"prepare_models: downloading {hub_id} from {hub_endpoint(hub)} into {target} ...",
-          file=sys.stderr, flush=True)
+    tmp = target.with_name(target.name + ".partial")
     started = time.monotonic()
     try:
         revision = download_huggingface(hub_id, tmp) if hub == "huggingface" else download_modelscope(hub_id, tmp)
@@ -221,6 +226,7 @@ def prepare_hub_model(hub_id: str, hub: str, models_dir: Path) -> Path:
         raise PrepareError(f"cannot download {hub_id}: the download has no config.json, so it is "
                            "not a model vLLM can load")
     shutil.rmtree(tmp / ".cache", ignore_errors=True)  # huggingface_hub's bookkeeping
+    shutil.rmtree(tmp / "._____temp", ignore_errors=True)  # modelscope's
     (tmp / MARKER).write_text(json.dumps({**fingerprint, "revision": revision}, indent=2) + "\n")
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)

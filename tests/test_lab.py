@@ -389,3 +389,66 @@ def test_make_lab_chat_model_folder_names_it_in_the_first_cell(tmp_path):
     assert "CHAT_MODEL=SmolLM2-135M-Llama3-format" in result.stdout
     assert "chat server: starting SmolLM2-135M-Llama3-format" in result.stderr
     assert not lab.port_in_use(chat_port)  # stopped with the child
+
+
+class FakeHub(BaseHTTPRequestHandler):
+    """Hugging Face's model API as huggingface_hub reads it: the error codes it maps to its
+    exceptions (X-Error-Code), and file lists with sizes."""
+    REPOS = {"org/gguf-only": [{"rfilename": "model.Q4_1.gguf", "size": 100}, {"rfilename": "config.json", "size": 9}],
+             "org/huge": [{"rfilename": "model.safetensors", "size": 10**15}, {"rfilename": "config.json", "size": 9}]}
+
+    def answer(self, status, body=None, headers=()):
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_HEAD(self):
+        self.answer(200)
+
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        repo = path.removeprefix("/api/models/").split("/revision/")[0]
+        if not path.startswith("/api/models/"):
+            self.answer(404, {})
+        elif repo == "org/gated":
+            self.answer(403, {"error": "gated"}, [("X-Error-Code", "GatedRepo"), ("X-Error-Message", "restricted")])
+        elif repo in self.REPOS:
+            self.answer(200, {"id": repo, "sha": "0" * 40, "siblings": self.REPOS[repo], "private": False})
+        else:
+            self.answer(401, {"error": "Repository not found"}, [("X-Error-Code", "RepoNotFound")])
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("hub_id, message", [
+    ("nobody/nothing", "Hugging Face has no model with that id (check the spelling, or log in with "
+                       "`hf auth login` if it is private)"),
+    ("org/gated", "it is gated on Hugging Face; accept its licence on its page, run `hf auth login`, then try again"),
+    ("org/gguf-only", "it has no *.safetensors weights at its top level (the lab serves Hugging Face "
+                      "folders, not GGUF or .bin-only repos)"),
+    ("org/huge", "not enough disk (1000000.00 GB needed, ")])
+def test_a_download_that_cannot_happen_is_one_line(tmp_path, hub_id, message):
+    """prepare_models.py with the real huggingface_hub (the lab's server environment, which
+    `make test` points SERVER_PYTHON at) against a stand-in for the hub's API."""
+    python = os.environ.get("SERVER_PYTHON", "")
+    if not Path(python).exists():
+        pytest.skip("needs the lab's server environment (SERVER_PYTHON), which `make test` sets")
+    hub = HTTPServer(("127.0.0.1", 0), FakeHub)
+    Thread(target=hub.serve_forever, daemon=True).start()
+    try:
+        result = subprocess.run([python, str(lab.ROOT / "lab" / "prepare_models.py"), str(tmp_path),
+                                 "--chat", hub_id], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "HF_ENDPOINT": f"http://127.0.0.1:{hub.server_address[1]}",
+                                     "HF_HUB_DISABLE_TELEMETRY": "1"})
+    finally:
+        hub.shutdown()
+    assert result.returncode == 3, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"error=cannot download {hub_id}: {message}")
+    assert "downloading" not in result.stderr  # refused before anything was fetched
