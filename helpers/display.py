@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shlex
+import unicodedata
 from typing import Any
 
 # Lists of numbers longer than this (an embedding, a logprobs table) are shortened by show().
 LONG_LIST = 16
 KEEP = 6
+# highlight() wraps answers at this many screen columns.
+BOX_WIDTH = 88
 
 
 class Shell(str):
@@ -82,15 +85,56 @@ def show(obj: Any, *, shorten: bool = True) -> None:
     print(data if isinstance(data, str) else to_json(data, shorten=shorten))
 
 
-def highlight(text: str, title: str | None = None) -> None:
-    """Print a model's answer in a box, so it stands out from the plumbing around it."""
-    lines = str(text).splitlines() or [""]
-    width = min(max(len(line) for line in lines), 88)
+def _char_width(ch: str) -> int:
+    """Columns a character takes in a terminal or a monospace notebook output: 2 for wide and
+    full-width characters (Chinese, Japanese, Korean, most emoji), 0 for combining marks and
+    zero-width characters, 1 otherwise."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """How many columns `text` takes on screen; len() counts 你好 as 2, the screen as 4."""
+    return sum(_char_width(ch) for ch in text)
+
+
+def _wrap(line: str, width: int) -> list:
+    """Cut a line into pieces of at most `width` columns, at a space when there is one."""
+    pieces = []
+    while display_width(line) > width:
+        used, cut = 0, 0
+        for i, ch in enumerate(line):
+            used += _char_width(ch)
+            if used > width:
+                break
+            cut = i + 1
+        space = line.rfind(" ", 0, cut + 1)
+        if space > 0:
+            pieces.append(line[:space])
+            line = line[space + 1:]
+        else:
+            pieces.append(line[:cut])
+            line = line[cut:]
+    pieces.append(line)
+    return pieces
+
+
+def highlight(text: str, title: str | None = None, width: int = BOX_WIDTH) -> None:
+    """Print a model's answer in a box, so it stands out from the plumbing around it.
+
+    The rules above and below are as wide as the widest line on screen (Chinese characters count
+    two columns), and lines wider than `width` columns are wrapped.
+    """
+    lines = [piece for line in (str(text).expandtabs(4).splitlines() or [""])
+             for piece in _wrap(line, width)]
+    inner = max(display_width(line) for line in lines)
     top = f"┌─ {title} " if title else "┌"
-    print(top + "─" * max(width + 2 - len(top) + 1, 1))
+    total = max(inner + 3, display_width(top) + 1)       # the same width on screen, top and bottom
+    print(top + "─" * (total - display_width(top)))
     for line in lines:
         print(f"│ {line}")
-    print("└" + "─" * (width + 2))
+    print("└" + "─" * (total - 1))
 
 
 def _quote(value: str) -> str:

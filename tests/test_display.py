@@ -98,3 +98,36 @@ def test_highlight_boxes_the_text(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("┌─ answer") and lines[1] == "│ The capital of France is Paris."
     assert lines[-1].startswith("└")
+
+
+def test_display_width_counts_wide_characters_twice():
+    from helpers.display import display_width
+    assert display_width("vLLM") == 4
+    assert display_width("你好") == 4 and display_width("，") == 2      # full-width comma
+    assert display_width("🌟") == 2
+    assert display_width("e\u0301") == 1                                 # e + combining accent
+
+
+def _rule_widths(out):
+    from helpers.display import display_width
+    lines = out.splitlines()
+    return display_width(lines[0]), display_width(lines[-1]), [display_width(l) for l in lines[1:-1]]
+
+
+def test_highlight_rules_match_chinese_text_on_screen(capsys):
+    text = "在这里，我将说明 vLLM 的优势：\n1. 快"
+    highlight(text, title="answer")
+    top, bottom, body = _rule_widths(capsys.readouterr().out)
+    assert top == bottom == max(body) + 1          # "│ " + text, then one column of margin
+    highlight("Paris.", title="answer")
+    top, bottom, body = _rule_widths(capsys.readouterr().out)
+    assert top == bottom                           # a title wider than the text: still square
+
+
+def test_highlight_wraps_at_the_box_width(capsys):
+    from helpers.display import display_width
+    highlight("你好" * 50 + " and a long English tail " * 5, width=40)
+    out = capsys.readouterr().out.splitlines()
+    assert all(display_width(line) <= 42 for line in out[1:-1])
+    joined = "".join(line[2:] for line in out[1:-1])
+    assert joined.replace(" ", "").startswith("你好" * 50)
