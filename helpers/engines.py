@@ -116,7 +116,7 @@ TABLE = [
     ("frequency_penalty", "frequency_penalty", "same name"),
     ("stop (list, at most 4)", "stop (string or list)", "vLLM allows more"),
     ("top_n_tokens: k", "logprobs: k", "on /v1/chat/completions: logprobs: true + top_logprobs: k"),
-    ("details: true", "logprobs: 0 (+ usage, always sent)", "per-token logprobs, finish reason, token count"),
+    ("details: true", "logprobs: 0 + return_token_ids: true", "per-token logprobs and ids, finish reason, token count"),
     ("decoder_input_details: true", "prompt_logprobs: 0", "vLLM extension: logprobs of the prompt tokens"),
     ("return_full_text: true", "echo: true", "the prompt is repeated before the answer"),
     ("truncate: n", "truncate_prompt_tokens: n", "keep the last n prompt tokens"),
@@ -153,9 +153,11 @@ def tgi_to_openai(body: dict, model: str) -> tuple[dict, list[str]]:
         params.pop(tgi_name, None)
     if params.get("top_n_tokens"):
         out["logprobs"] = params["top_n_tokens"]
+        out["return_token_ids"] = True
     params.pop("top_n_tokens", None)
-    if params.pop("details", None) and "logprobs" not in out:
-        out["logprobs"] = 0
+    if params.pop("details", None):
+        out.setdefault("logprobs", 0)
+        out["return_token_ids"] = True          # TGI's details carry each token's id
     if params.pop("decoder_input_details", None):
         out["prompt_logprobs"] = 0
     grammar = params.pop("grammar", None)
@@ -208,6 +210,7 @@ def openai_to_tgi(body: dict) -> tuple[dict, list[str]]:
         kind, value = next(iter(structured.items()))
         params["grammar"] = {"type": {"json": "json", "regex": "regex"}[kind], "value": value}
     stream = body.pop("stream", False)
+    body.pop("return_token_ids", None)           # TGI's details always carry the ids
     for name in body:
         notes.append(f"{name} dropped: TGI's /generate has no such parameter")
     out = {"inputs": prompt, "parameters": params}
@@ -262,8 +265,9 @@ TGI_WRONG = {"inputs": "保持健康的方法",
 
 
 def tgi_unknown_fields(body: dict) -> list[str]:
-    """Fields TGI's spec does not define. TGI ignores them without a word (its schema allows
-    extra fields), so an OpenAI habit such as `max_tokens` silently does nothing."""
+    """Fields TGI's spec does not define. The spec does not forbid extra fields (no
+    `additionalProperties: false`), so nothing in it makes a server refuse them: an OpenAI habit
+    such as `max_tokens` may simply do nothing. (Read from the spec, not observed on a TGI.)"""
     schemas = tgi_spec()["components"]["schemas"]
     known_top = set(schemas["CompatGenerateRequest"]["properties"])
     known_params = set(schemas["GenerateParameters"]["properties"])
@@ -273,22 +277,29 @@ def tgi_unknown_fields(body: dict) -> list[str]:
 
 
 def openai_to_tgi_response(completion: dict) -> dict:
-    """A vLLM /v1/completions answer (one choice, requested with `logprobs`) in the shape of TGI's
-    /generate answer, so that code written for TGI can read it."""
+    """A vLLM /v1/completions answer (one choice, requested with `logprobs` and
+    `return_token_ids: true`, as tgi_to_openai asks) in the shape of TGI's /generate answer, so
+    that code written for TGI can read it. Every token carries its real id from vLLM's
+    `token_ids`. TGI's `top_tokens` is left out: vLLM's `top_logprobs` names the alternatives by
+    their text only, and a Token without its id would be invented."""
     choice = completion["choices"][0]
+    if choice.get("token_ids") is None:
+        raise ValueError("the completion has no token_ids: request it with \"return_token_ids\": true")
     if choice["finish_reason"] == "length":
         reason = "length"
     else:
         reason = "stop_sequence" if isinstance(choice.get("stop_reason"), str) else "eos_token"
     logprobs = choice.get("logprobs") or {}
-    tokens = [{"id": 0, "text": text, "logprob": logprob, "special": False}
-              for text, logprob in zip(logprobs.get("tokens", []), logprobs.get("token_logprobs", []))]
-    top = [[{"id": 0, "text": text, "logprob": value, "special": False} for text, value in alternatives.items()]
-           for alternatives in logprobs.get("top_logprobs") or []]
+    texts, values = logprobs.get("tokens", []), logprobs.get("token_logprobs", [])
+    if texts and len(texts) != len(choice["token_ids"]):
+        raise ValueError(f"{len(texts)} logprob entries for {len(choice['token_ids'])} token ids")
+    # The one special token an answer can hold is the end-of-sequence token that ended it.
+    last = len(choice["token_ids"]) - 1
+    tokens = [{"id": token_id, "text": text, "logprob": value,
+               "special": reason == "eos_token" and i == last}
+              for i, (token_id, text, value) in enumerate(zip(choice["token_ids"], texts, values))]
     details = {"finish_reason": reason, "generated_tokens": completion["usage"]["completion_tokens"],
                "seed": None, "prefill": [], "tokens": tokens}
-    if top:
-        details["top_tokens"] = top
     return {"generated_text": choice["text"], "details": details}
 
 

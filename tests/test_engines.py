@@ -235,3 +235,35 @@ def test_every_tgi_body_written_in_a_notebook_is_valid():
     for where, body in bodies:
         if isinstance(body.get("inputs"), str):       # TGI's "inputs" is a string; KServe's a list
             assert tgi_errors(body) == [], where
+
+
+def test_details_ask_vllm_for_token_ids_and_the_round_trip_drops_the_flag():
+    body, _ = to_openai(details=True)
+    assert body["return_token_ids"] is True
+    assert to_openai(top_n_tokens=3)[0]["return_token_ids"] is True
+    back, notes = openai_to_tgi(body)
+    assert back["parameters"] == {"do_sample": False, "details": True} and notes == []
+
+
+def completion(token_ids, finish_reason="length", stop_reason=None, with_ids=True):
+    choice = {"text": "ab", "finish_reason": finish_reason, "stop_reason": stop_reason,
+              "logprobs": {"tokens": ["a", "b"][:len(token_ids)], "token_logprobs": [-0.5, -1.0][:len(token_ids)],
+                           "top_logprobs": [{"a": -0.5}, {"b": -1.0}][:len(token_ids)]}}
+    if with_ids:
+        choice["token_ids"] = token_ids
+    return {"choices": [choice], "usage": {"completion_tokens": len(token_ids)}}
+
+
+def test_the_tgi_shaped_answer_carries_vllms_token_ids():
+    answer = engines.openai_to_tgi_response(completion([101, 202]))
+    assert [t["id"] for t in answer["details"]["tokens"]] == [101, 202]
+    assert "top_tokens" not in answer["details"]                 # no ids for the alternatives
+    assert tgi_errors(answer, "GenerateResponse") == []
+    eos = engines.openai_to_tgi_response(completion([101, 2], finish_reason="stop"))
+    assert eos["details"]["finish_reason"] == "eos_token"
+    assert [t["special"] for t in eos["details"]["tokens"]] == [False, True]
+
+
+def test_the_tgi_shaped_answer_refuses_to_invent_ids():
+    with pytest.raises(ValueError, match="return_token_ids"):
+        engines.openai_to_tgi_response(completion([101, 202], with_ids=False))
