@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Chat completions: send a conversation, get the assistant's next message.
+
+route: POST /v1/chat/completions  the OpenAI chat API; the server applies the model's chat template
+body: {"model": "$MODEL", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 8}
+notebook: 01_chat_completions.ipynb
+"""
+import os
+import sys
+
+import requests
+
+# OPENAI_BASE_URL may end in /v1 (the openai SDK's convention); /health, /tokenize, ... hang from the root.
+ROOT = os.getenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1").rstrip("/").removesuffix("/v1")
+KEY = os.getenv("OPENAI_API_KEY")  # only needed when the server was started with --api-key
+HEADERS = {"Authorization": f"Bearer {KEY}"} if KEY else {}
+
+
+def call(method, path, **kwargs):
+    """One request; any failure ends the script with one line on stderr and exit status 1."""
+    try:
+        r = requests.request(method, ROOT + path, headers=HEADERS, timeout=120, **kwargs)
+    except requests.RequestException as exc:
+        sys.exit(f"error: no answer from {ROOT} ({type(exc).__name__}): is the server running?")
+    if r.status_code >= 400:
+        try:
+            body = r.json()
+        except ValueError:
+            body = r.text
+        # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
+        err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
+        msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
+    return r
+
+
+def main():
+    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    data = call("POST", "/v1/chat/completions", json={
+        "model": model,
+        "messages": [
+            {"role": "system", "content": "You are a helpful assistant."},
+            {"role": "user", "content": "Explain in one sentence what vLLM is good for."},
+        ],
+        "temperature": 0,                                   # the most likely tokens: repeatable
+        "max_tokens": int(os.getenv("MAX_TOKENS", "64")),   # an upper bound on the answer's tokens
+    }).json()
+    choice = data["choices"][0]
+    print(choice["message"]["content"])
+    # finish_reason: "stop" (the model ended) or "length" (max_tokens cut it short)
+    print(f"\nfinish_reason={choice['finish_reason']}  usage={data['usage']}")
+
+
+if __name__ == "__main__":
+    main()

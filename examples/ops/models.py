@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Which models does the server serve? The id to send as "model", and the context length.
+
+route: GET /v1/models  the served model ids (the "model" every request must name) and max_model_len
+notebook: 00_server_basics.ipynb
+"""
+import os
+import sys
+
+import requests
+
+# OPENAI_BASE_URL may end in /v1 (the openai SDK's convention); /health, /tokenize, ... hang from the root.
+ROOT = os.getenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1").rstrip("/").removesuffix("/v1")
+KEY = os.getenv("OPENAI_API_KEY")  # only needed when the server was started with --api-key
+HEADERS = {"Authorization": f"Bearer {KEY}"} if KEY else {}
+
+
+def call(method, path, **kwargs):
+    """One request; any failure ends the script with one line on stderr and exit status 1."""
+    try:
+        r = requests.request(method, ROOT + path, headers=HEADERS, timeout=120, **kwargs)
+    except requests.RequestException as exc:
+        sys.exit(f"error: no answer from {ROOT} ({type(exc).__name__}): is the server running?")
+    if r.status_code >= 400:
+        try:
+            body = r.json()
+        except ValueError:
+            body = r.text
+        # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
+        err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
+        msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
+    return r
+
+
+def main():
+    models = call("GET", "/v1/models").json()["data"]
+    for m in models:
+        # id: what "model" must say; root: where the weights came from;
+        # max_model_len (a vLLM extra): prompt + answer tokens must fit in it.
+        print(f"id={m['id']}  max_model_len={m.get('max_model_len')}  root={m.get('root')}")
+    print(f"{len(models)} model(s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Pooling: the model's raw pooled output for a text (what /v1/embeddings is built on).
+
+route: POST /pooling  the raw output of the pooling model, one "data" per input
+body: {"model": "$POOLING_MODEL", "input": "Hello"}
+server: pooling
+notebook: 23_pooling_and_classify.ipynb
+"""
+import os
+import sys
+
+import requests
+
+# POOLING_BASE_URL may end in /v1 (the openai SDK's convention); /health, /tokenize, ... hang from the root.
+ROOT = os.getenv("POOLING_BASE_URL", "http://127.0.0.1:8001/v1").rstrip("/").removesuffix("/v1")
+KEY = os.getenv("POOLING_API_KEY") or os.getenv("OPENAI_API_KEY")  # only with --api-key
+HEADERS = {"Authorization": f"Bearer {KEY}"} if KEY else {}
+
+
+def call(method, path, **kwargs):
+    """One request; any failure ends the script with one line on stderr and exit status 1."""
+    try:
+        r = requests.request(method, ROOT + path, headers=HEADERS, timeout=120, **kwargs)
+    except requests.RequestException as exc:
+        sys.exit(f"error: no answer from {ROOT} ({type(exc).__name__}): is the server running?")
+    if r.status_code >= 400:
+        try:
+            body = r.json()
+        except ValueError:
+            body = r.text
+        # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
+        err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
+        msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
+        hint = {401: " (check POOLING_API_KEY)", 404: " (check POOLING_MODEL and the URL)"}.get(r.status_code, "")
+        sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
+    return r
+
+
+def main():
+    model = os.getenv("POOLING_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    data = call("POST", "/pooling", json={"model": model, "input": ["Hello", "你好"]}).json()
+    for item in data["data"]:
+        # "data" is a list of numbers (an embedding model) or nested lists (per-token tasks)
+        values = item["data"]
+        print(f"input {item['index']}: {len(values)} values, first {[round(v, 4) for v in values[:3]]}")
+
+
+if __name__ == "__main__":
+    main()
