@@ -186,7 +186,7 @@ FAMILIES = {
         "generation": "<|start_header_id|>assistant<|end_header_id|>\n\n",
         "begin": "<|begin_of_text|>",
     },
-    # Baichuan2-Chat: reserved tokens mark the turns (ids 195 and 196 in its vocabulary)
+    # Baichuan2-Chat: reserved tokens mark the turns (the seed sends "<reserved_106>...<reserved_107>")
     "baichuan2": {
         "turn": {"system": "{content}", "user": "<reserved_106>{content}",
                  "assistant": "<reserved_107>{content}"},
