@@ -5,6 +5,8 @@ route: POST /v1/messages  Anthropic-style chat ("system" is a field; "max_tokens
 body: {"model": "$MODEL", "max_tokens": 8, "messages": [{"role": "user", "content": "Hello"}]}
 route: POST /v1/messages/count_tokens  the prompt's token count, template included, without generating
 body: {"model": "$MODEL", "messages": [{"role": "user", "content": "Hello"}]}
+route: POST /v1/messages/render  the token ids of the prompt a Messages body becomes (needs --enable-scale-out)
+body: {"model": "$MODEL", "max_tokens": 8, "messages": [{"role": "user", "content": "Hello"}]}
 notebook: 08_messages.ipynb
 """
 import os
@@ -47,6 +49,8 @@ def main():
     }
     count = call("POST", "/v1/messages/count_tokens", json=request).json()
     print(f"count_tokens: input_tokens={count['input_tokens']}")
+    rendered = call("POST", "/v1/messages/render", json={**request, "max_tokens": 8}).json()
+    print(f"render: {len(rendered['token_ids'])} prompt token ids")
     msg = call("POST", "/v1/messages", json={
         **request, "max_tokens": int(os.getenv("MAX_TOKENS", "32")), "temperature": 0}).json()
     print("".join(block["text"] for block in msg["content"] if block["type"] == "text"))

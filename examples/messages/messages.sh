@@ -26,5 +26,7 @@ fi
 
 MESSAGES='[{"role": "user", "content": "Name three colours."}]'
 show POST /v1/messages/count_tokens "{\"model\": \"$MODEL\", \"messages\": $MESSAGES}"
+R=$(call POST /v1/messages/render "{\"model\": \"$MODEL\", \"max_tokens\": 8, \"messages\": $MESSAGES}")
+printf '%s' "$R" | python3 -c 'import json, sys; print("render:", len(json.load(sys.stdin)["token_ids"]), "prompt token ids")'
 show POST /v1/messages "{\"model\": \"$MODEL\", \"max_tokens\": ${MAX_TOKENS:-32}, \"temperature\": 0,
                          \"system\": \"You are a helpful assistant.\", \"messages\": $MESSAGES}"

@@ -3,7 +3,9 @@
 
 route: GET /v2  the server's name, version and protocol extensions
 server: triton
+route: GET /v2/health/live  200 while the server process is alive
 route: GET /v2/health/ready  200 when the server can take requests
+route: GET /v2/models/{model}/ready  200 when that model is loaded and can take requests
 route: GET /v2/models/{model}  a model's inputs and outputs: names, datatypes, shapes
 route: POST /v2/models/{model}/infer  typed tensors in and out (text is BYTES; shapes include the batch)
 body: {"inputs": [{"name": "prompt", "datatype": "BYTES", "shape": [1, 1], "data": ["The capital of France is"]}, {"name": "max_tokens", "datatype": "INT32", "shape": [1, 1], "data": [8]}]}
@@ -39,8 +41,10 @@ def call(method, path, **kwargs):
 def main():
     server = call("GET", "/v2").json()
     print(f"{server['name']} {server['version']}: extensions {server['extensions']}")
-    call("GET", "/v2/health/ready")
-    meta = call("GET", f"/v2/models/{MODEL}").json()   # the names and types infer expects
+    meta = call("GET", f"/v2/models/{MODEL}").json()   # the names and types infer expects (404: no such model)
+    for path in ("/v2/health/live", "/v2/health/ready", f"/v2/models/{MODEL}/ready"):
+        call("GET", path)   # 200, or call() stops the script
+    print(f"health: live, ready, {MODEL} ready")
     for kind in ("inputs", "outputs"):
         print(kind, [(t["name"], t["datatype"], t["shape"]) for t in meta[kind]])
     max_tokens = int(os.getenv("MAX_TOKENS", "16"))

@@ -1,0 +1,352 @@
+"""examples/ and REFERENCE.md (issue 14), run for real: every script against the lab's servers,
+against a port nobody listens on, with an unknown model and with a wrong API key; every curl line
+REFERENCE.md shows; and REFERENCE.md against what examples/make_reference.py writes.
+
+The wrong-key runs need a server that checks keys. The lab's chat and pooling servers do not, so a
+module fixture starts one keyed vLLM (helpers.lab.start_keyed_server: the pooling model, ~50 s,
+overlapped with the other runs) and points every script at it. vLLM checks the key in a middleware
+before any route is matched, so a chat script meets the same real 401 there as a pooling script (its
+first request, GET /v1/models or the route itself, is under /v1). No stub stands in for vLLM.
+The Triton scripts run against a real Triton (helpers.lab.start_triton_server, ~10 s).
+All runs go through one thread pool; the file takes about 2 minutes on the lab's 2 cores.
+"""
+import concurrent.futures
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from helpers.config import settings_for
+from helpers.lab import LabError, free_port, start_keyed_server, start_triton_server
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+_spec = importlib.util.spec_from_file_location("make_reference", EXAMPLES / "make_reference.py")
+reference = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(reference)
+
+SCRIPTS = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.glob("*/*") if p.suffix in (".py", ".sh"))
+HEADERS = {s.path.relative_to(EXAMPLES).as_posix(): s for s in reference.scripts()}
+GUARDED = ("/v1", "/v2", "/inference", "/cohere")   # vLLM's AuthenticationMiddleware.GUARDED_PREFIX
+POOLING_FAMILIES = {"embeddings", "rerank", "score", "pooling", "classify"}
+WRONG_KEY, RIGHT_KEY = "wrong-key", "examples-test-key"
+FINISH = r"(stop|length)"
+
+# What each script must print against the lab's servers (regexes on stdout). A script missing here
+# fails test_every_script_has_checks, so a new example cannot go untested.
+LIVE = {
+    "ops/health.py": [r"GET /health\s+-> HTTP 200", r"GET /ping\s+-> HTTP 200", r'/version\s+-> \{"version":"[\w.+-]+"\}',
+                      r'"server_load":\d+'],
+    "ops/health.sh": [r"GET /health  -> 200", r"GET /ping    -> 200", r'"version": "', r'"server_load": \d+'],
+    "ops/models.py": [r"id=\S+  max_model_len=\d+", r"\d+ model\(s\)"],
+    "ops/models.sh": [r'"object": "list"', r'"id": "', r'"max_model_len": \d+'],
+    "ops/models_sdk.py": [r"id=\S+  max_model_len=\d+", r"\d+ model\(s\)"],
+    "ops/openapi.py": [r"\d+ paths", r"POST\s+/v1/chat/completions\n", r"GET\s+/health\n"],
+    "ops/openapi.sh": [r"^POST /v1/chat/completions$", r"^GET /v1/models$"],
+    "tokens/tokenize.py": [r"\d+ tokens \(max_model_len \d+\): \[\d+", r"round trip exact"],
+    "tokens/tokenize.sh": [r'"count": \d+', r'"token_strs": \[', r'"prompt": "你好, world"'],
+    "tokens/render.py": [r"\d+ prompt tokens", r"What is vLLM\?"],
+    "tokens/render.sh": [r"token_ids: \[\d+", r'"prompt": ".*What is vLLM\?'],
+    "chat/chat_completions.py": [r"\S", rf"finish_reason={FINISH}  usage=\{{'prompt_tokens': \d+"],
+    "chat/chat_completions.sh": [r'"object": "chat.completion"', r'"role": "assistant"', rf'"finish_reason": "{FINISH}"'],
+    "chat/chat_completions_sdk.py": [r"\S", rf"finish_reason={FINISH}  usage=\{{"],
+    "completions/completions.py": [r"^The capital of France is", rf"finish_reason={FINISH}"],
+    "completions/completions.sh": [r'"object": "text_completion"', r'"text": "', rf'"finish_reason": "{FINISH}"'],
+    "completions/completions_sdk.py": [r"^The capital of France is", rf"finish_reason={FINISH}"],
+    "streaming/stream_chat.py": [rf"\d+ chunks  finish_reason={FINISH}  usage=\{{'prompt_tokens'"],
+    "streaming/stream_chat.sh": [r'^data: \{"id":"chatcmpl-', r'"object":"chat.completion.chunk"', r"^data: \[DONE\]$"],
+    "streaming/stream_chat_sdk.py": [rf"\d+ chunks  finish_reason={FINISH}  usage=\{{"],
+    "responses/responses.py": [r"id=resp_\w+  status=(completed|incomplete)", r"GET /v1/responses/resp_\w+: status="],
+    "responses/responses.sh": [r'"object": "response"', r'"type": "output_text"', r'"id": "resp_'],
+    "responses/responses_sdk.py": [r"id=resp_\w+  status=(completed|incomplete)", r"retrieved resp_\w+: status="],
+    "responses/responses_background.py": [r"created resp_\w+: status=(queued|in_progress)", r"cancelled: status=cancelled"],
+    "responses/responses_background.sh": [r"created resp_\w+: status=(queued|in_progress)", r"cancelled: status=cancelled"],
+    "messages/messages.py": [r"count_tokens: input_tokens=\d+", r"stop_reason=(end_turn|max_tokens)"],
+    "messages/messages.sh": [r'"input_tokens": \d+', r'"type": "message"', r'"stop_reason": "(end_turn|max_tokens)"'],
+    "messages/messages_sdk.py": [r"count_tokens: input_tokens=\d+", r"stop_reason=(end_turn|max_tokens)"],
+    "structured/structured_output.py": [r'json_schema -> \{"colour": "(red|green|blue)"\}  \(finish_reason=stop\)',
+                                        r"structured_outputs.choice -> '(yes|no)'"],
+    "structured/structured_output.sh": [r'"content": "\{.*\\"colour\\": \\"(red|green|blue)\\"', r'"finish_reason": "stop"'],
+    "structured/structured_output_sdk.py": [r'json_schema -> \{"colour": "(red|green|blue)"\}', r"choice -> '(yes|no)'"],
+    "generate/generate.py": [r"in: \[\d+", r"out: \[\d+", r"as text: The capital of France is", rf"finish_reason={FINISH}"],
+    "generate/generate.sh": [r'"token_ids": \[', r'"prompt": "'],
+    "embeddings/embeddings.py": [r"3 vectors of \d+ dimensions", r"cosine\(.*\) = -?\d\.\d{3}"],
+    "embeddings/embeddings.sh": [r'"object": "embedding"', r'"embedding": \['],
+    "embeddings/embeddings_sdk.py": [r"2 vectors of \d+ dimensions; cosine -?\d\.\d{3}"],
+    "embeddings/embed_v2.py": [r"id=\S+  2 float vectors of \d+ dimensions"],
+    "embeddings/embed_v2.sh": [r'"embeddings": \{', r'"float": \['],
+    "rerank/rerank.py": [r"^-?\d\.\d{3}  \[\d\] "],
+    "rerank/rerank.sh": [r'"results": \[', r'"relevance_score": '],
+    "score/score.py": [r"^-?\d\.\d{3}  Paris is the capital of France\.$"],
+    "score/score.sh": [r'"object": "score"', r'"score": '],
+    "pooling/pooling.py": [r"input 0: \d+ values", r"input 1: \d+ values"],
+    "pooling/pooling.sh": [r'"object": "pooling"', r'"data": \['],
+    "metrics/metrics.py": [r"^vllm:num_requests_running\s+\d", r"^vllm:generation_tokens_total\s+\d", r"\(\d+ vllm: samples"],
+    "metrics/metrics.sh": [r"^vllm:num_requests_running\{.*\} \d", r"^vllm:prompt_tokens_total\{"],
+    "keys/keys.py": [r"without a key: HTTP 200 -> the server checks no key"],
+    "keys/keys.sh": [r"without a key: HTTP 200 -> the server checks no key"],
+    "triton/triton.py": [r"^triton \S+: extensions", r"inputs \[\('prompt', 'BYTES'", r"infer -> text BYTES \[1, 1\]: \['",
+                         r"generate -> \{'model_name': "],
+    "triton/triton.sh": [r'"name": "triton"', r'"datatype": "BYTES"', r'"text": "'],
+    "seed000/chat_completions.py": [r"\S"],
+    "seed000/chat_completions.sh": [r'"object": "chat.completion"', r'"content": "'],
+    "seed000/completions.py": [r"\S"],
+    "seed000/completions.sh": [r'"object": "text_completion"', r'"text": "'],
+}
+# The lab's pooling server serves an embedding model: /classify does not exist there (a real 404).
+EXPECTED_FAILURE = {
+    "classify/classify.py": r"^error: HTTP 404 from POST /classify: .* which is not a classifier$",
+    "classify/classify.sh": r'^error: HTTP 404 from POST /classify: \{"detail":"Not Found"\}$',
+}
+
+
+def family(script):
+    return script.split("/")[0]
+
+
+def header(script):
+    """The route header of the script's family lead (NAME.py for NAME.sh and NAME_sdk.py)."""
+    stem = script.rsplit(".", 1)[0].removesuffix("_sdk")
+    return HEADERS.get(f"{stem}.py")
+
+
+def server_of(script):
+    return "triton" if family(script) == "triton" else "pooling" if family(script) in POOLING_FAMILIES else "chat"
+
+
+def reads_model(script):
+    return bool(re.search(r'getenv\("(POOLING_|TRITON_)?MODEL"|\$\{(POOLING_|TRITON_)?MODEL:-',
+                          (EXAMPLES / script).read_text()))
+
+
+def open_routes_only(script):
+    """True when everything the script calls is outside vLLM's guarded prefixes: a wrong key passes."""
+    h = header(script)
+    return h is not None and not reads_model(script) and family(script) != "keys" \
+        and not any(r.path.startswith(GUARDED) for r in h.routes)
+
+
+def run(script, env, timeout=240):
+    command = [sys.executable if script.endswith(".py") else "bash", str(EXAMPLES / script)]
+    started = time.monotonic()
+    try:
+        p = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=EXAMPLES)
+        return p.returncode, p.stdout, p.stderr, time.monotonic() - started
+    except subprocess.TimeoutExpired:
+        return None, "", f"timed out after {timeout} s", timeout
+
+
+class Lab:
+    """Every run this file checks, done once, in parallel; the keyed vLLM and Triton start meanwhile."""
+
+    def __init__(self):
+        chat, pooling = settings_for("chat"), settings_for("pooling")
+        base = {k: v for k, v in os.environ.items()
+                if k not in ("OPENAI_API_KEY", "POOLING_API_KEY", "MODEL", "POOLING_MODEL", "TRITON_MODEL")}
+        base.update(MAX_TOKENS="8", PYTHONIOENCODING="utf-8", OPENAI_BASE_URL=f"{chat.url}/v1",
+                    POOLING_BASE_URL=f"{pooling.url}/v1")
+        self.live_env = {**base, **({"OPENAI_API_KEY": chat.api_key} if chat.api_key else {}),
+                         **({"POOLING_API_KEY": pooling.api_key} if pooling.api_key else {}),
+                         **({"MODEL": chat.model} if chat.model else {}),
+                         **({"POOLING_MODEL": pooling.model} if pooling.model else {})}
+        self.chat, self.pooling = chat, pooling
+        self.base = base
+        self.results = {}
+        self.errors = {}
+        self.keyed = self.triton = None
+        self.ready_at = {}
+        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=6)
+
+    def start(self, name, starter):
+        try:
+            setattr(self, name, starter())
+        except LabError as exc:
+            self.errors[name] = str(exc)
+        self.ready_at[name] = time.monotonic()
+
+    def submit(self, key, script, env):
+        return self.pool.submit(lambda: self.results.__setitem__(key, run(script, env)))
+
+    def run_all(self):
+        started = self.started = time.monotonic()
+        keyed = self.pool.submit(self.start, "keyed", lambda: start_keyed_server(RIGHT_KEY))
+        triton = self.pool.submit(self.start, "triton", start_triton_server)
+        dead = f"http://127.0.0.1:{free_port()}"
+        jobs = []
+        for script in SCRIPTS:
+            if family(script) != "triton":
+                jobs.append(self.submit(("live", script), script, self.live_env))
+            jobs.append(self.submit(("down", script), script, {
+                **self.base, "OPENAI_BASE_URL": f"{dead}/v1", "POOLING_BASE_URL": f"{dead}/v1", "TRITON_URL": dead}))
+            if reads_model(script) and family(script) != "triton":
+                jobs.append(self.submit(("unknown model", script), script, {
+                    **self.live_env, "MODEL": "no-such-model", "POOLING_MODEL": "no-such-model"}))
+        triton.result()
+        if self.triton:
+            for script in SCRIPTS:
+                if family(script) == "triton":
+                    env = {**self.base, "TRITON_URL": self.triton.url}
+                    jobs.append(self.submit(("live", script), script, env))
+                    jobs.append(self.submit(("unknown model", script), script, {**env, "TRITON_MODEL": "no-such-model"}))
+        jobs.append(self.pool.submit(self.run_reference))
+        keyed.result()
+        if self.keyed:
+            url = f"{self.keyed.url}/v1"
+            for script in SCRIPTS:
+                if family(script) == "triton":
+                    continue
+                keyed_env = {**self.base, "OPENAI_BASE_URL": url, "POOLING_BASE_URL": url}
+                jobs.append(self.submit(("wrong key", script), script, {
+                    **keyed_env, "OPENAI_API_KEY": WRONG_KEY, "POOLING_API_KEY": WRONG_KEY}))
+                if server_of(script) == "pooling" or family(script) == "keys":
+                    jobs.append(self.submit(("right key", script), script, {
+                        **keyed_env, "OPENAI_API_KEY": RIGHT_KEY, "POOLING_API_KEY": RIGHT_KEY}))
+        for job in jobs:
+            job.result()
+        self.seconds = time.monotonic() - started
+
+    def run_reference(self):
+        """Run every curl line REFERENCE.md shows; record the HTTP status each gets."""
+        models = {kind: s.model or requests.get(f"{s.url}/v1/models", timeout=30, headers=s.headers).json()["data"][0]["id"]
+                  for kind, s in (("chat", self.chat), ("pooling", self.pooling))}
+        job = requests.post(f"{self.chat.url}/v1/responses", headers=self.chat.headers, timeout=60, json={
+            "model": models["chat"], "input": "Write a long story.", "max_output_tokens": 256,
+            "background": True, "store": True}).json()
+        env = {**self.base, "CHAT": self.chat.url, "POOLING": self.pooling.url, "MODEL": models["chat"],
+               "POOLING_MODEL": models["pooling"], "RESPONSE_ID": job["id"], "TRITON_MODEL": "smollm2",
+               "TRITON": self.triton.url if self.triton else ""}
+        for s in reference.scripts():
+            for i, r in enumerate(s.routes):
+                if s.server == "triton" and not self.triton:
+                    continue
+                line = reference.curl_line(s, r) + " -o /dev/null -w '%{http_code}'"
+                p = subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, timeout=240)
+                self.results["curl", f"{s.path.stem}:{r.method} {r.path}"] = (p.returncode, p.stdout, p.stderr, r.expect)
+
+    def stop(self):
+        for server in (self.keyed, self.triton):
+            if server:
+                server.stop()
+        self.pool.shutdown()
+
+
+@pytest.fixture(scope="module")
+def lab():
+    lab = Lab()
+    try:
+        lab.run_all()
+        slow = sorted((r[3], k) for k, r in lab.results.items() if k[0] != "curl")[-5:]
+        print(f"\nexamples: {len(lab.results)} runs in {lab.seconds:.0f} s; keyed vLLM ready after "
+              f"{lab.ready_at.get('keyed', 0) - lab.started:.0f} s; slowest: {slow}", file=sys.stderr)
+        yield lab
+    finally:
+        lab.stop()
+
+
+def result(lab, scenario, script):
+    if (scenario, script) not in lab.results:
+        server = "triton" if family(script) == "triton" else "keyed"
+        pytest.skip(f"no {server} server: {lab.errors.get(server, 'not started')}")
+    return lab.results[scenario, script]
+
+
+def assert_one_line_error(code, out, err, *patterns):
+    assert code not in (0, None), f"exit status {code}; stdout: {out[-500:]}; stderr: {err[-500:]}"
+    assert err.strip() and "\n" not in err.strip(), f"stderr is not one line: {err!r}"
+    assert "Traceback" not in err
+    for pattern in patterns:
+        assert re.search(pattern, err), f"{pattern!r} not in {err!r}"
+
+
+def test_every_script_has_checks():
+    assert set(SCRIPTS) == set(LIVE) | set(EXPECTED_FAILURE), set(SCRIPTS) ^ (set(LIVE) | set(EXPECTED_FAILURE))
+    assert len(SCRIPTS) >= 50
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_script_against_the_lab(lab, script):
+    code, out, err, seconds = result(lab, "live", script)
+    if script in EXPECTED_FAILURE:   # documented: the route does not exist on this server
+        assert_one_line_error(code, out, err, EXPECTED_FAILURE[script])
+        return
+    assert code == 0, f"exit status {code} after {seconds:.0f} s; stderr: {err[-800:]}"
+    for pattern in LIVE[script]:
+        assert re.search(pattern, out, re.M), f"{pattern!r} not in the output:\n{out[-1500:]}"
+    assert "\\u" not in out, "Chinese printed as \\uXXXX escapes"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_script_with_the_server_down(lab, script):
+    assert_one_line_error(*result(lab, "down", script)[:3], r"no answer from http://127\.0\.0\.1:\d+")
+
+
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if reads_model(s)])
+def test_script_with_an_unknown_model(lab, script):
+    code, out, err, _ = result(lab, "unknown model", script)
+    assert_one_line_error(code, out, err, r"404")
+
+
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if family(s) != "triton"])
+def test_script_with_a_wrong_key(lab, script):
+    code, out, err, _ = result(lab, "wrong key", script)
+    if open_routes_only(script):   # /health, /metrics, /openapi.json: vLLM checks no key there
+        assert code == 0, f"{script} calls only unguarded routes, yet: {err}"
+    else:
+        assert_one_line_error(code, out, err, r"401|Unauthorized")
+
+
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if server_of(s) == "pooling" or family(s) == "keys"])
+def test_script_with_the_right_key(lab, script):
+    """The key really goes out as Authorization: Bearer (the keyed server is a pooling server)."""
+    code, out, err, _ = result(lab, "right key", script)
+    if script in EXPECTED_FAILURE:
+        assert_one_line_error(code, out, err, r"404")
+    elif family(script) == "keys":
+        assert code == 0 and "requires a key" in out and "your key is accepted" in out, (code, out, err)
+    else:
+        assert code == 0, err
+
+
+# Paths the notebooks call to show an error, not routes.
+WRONG_ON_PURPOSE = {"/v1/model": "00: a wrong path's 404", "/v1/chat/completion": "31: a wrong route's 404"}
+
+
+def reference_routes():
+    return [f"{s.path.stem}:{r.method} {r.path}" for s in reference.scripts() for r in s.routes]
+
+
+@pytest.mark.parametrize("route", reference_routes())
+def test_reference_curl_line(lab, route):
+    if ("curl", route) not in lab.results:
+        pytest.skip(f"no Triton: {lab.errors.get('triton')}")
+    code, status, err, expect = lab.results["curl", route]
+    assert code == 0 and status == str(expect), f"curl exit {code}, HTTP {status} (expected {expect}): {err}"
+
+
+def test_reference_is_current():
+    assert (ROOT / "REFERENCE.md").read_text() == reference.render(), \
+        "REFERENCE.md is stale: run python3 examples/make_reference.py"
+
+
+def test_reference_covers_the_notebooks_routes():
+    """Every vLLM route a notebook's code calls (00-34; 42's Triton) is a route REFERENCE.md documents."""
+    import json
+    documented = [re.sub(r"\{\w+\}", "[^/]+", r.path) for s in reference.scripts() for r in s.routes]
+    pattern = re.compile(r"""["'/}](/(?:v1|v2|inference/v1)(?:/(?:[a-z_]+|\{[^}]*\}))+|/(?:health|ping|version|load|"""
+                         r"""tokenize|detokenize|metrics|pooling|classify|score|rerank|openapi\.json|docs)\b)""")
+    missing = set()
+    for nb in sorted((ROOT / "notebooks").glob("[0-3]*.ipynb")) + [next((ROOT / "notebooks").glob("42_*.ipynb"))]:
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                for path in pattern.findall("".join(cell["source"])):
+                    if path in WRONG_ON_PURPOSE:
+                        continue
+                    if not any(re.fullmatch(d, path) for d in documented):
+                        missing.add(f"{nb.name}: {path}")
+    assert not missing, sorted(missing)
