@@ -147,7 +147,11 @@ POOLING=http://127.0.0.1:8001     # the embeddings / rerank / score server
 MODEL=$(curl -s $CHAT/v1/models | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 POOLING_MODEL=$(curl -s $POOLING/v1/models | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 TRITON=http://127.0.0.1:8000 TRITON_MODEL=smollm2   # a Triton server (notebook 42 starts one)
+RESPONSE_ID=resp_...              # the "id" a POST /v1/responses returned (with "store": true)
 ```
+
+In a "Smallest body", `"$MODEL"` and `"$POOLING_MODEL"` stand for the model id; the `curl` line fills
+it in from the shell variable.
 
 A server started with `--api-key` also wants `-H "Authorization: Bearer $OPENAI_API_KEY"` on every
 route under `/v1`, `/v2`, `/inference` and `/cohere`. Add `| python3 -m json.tool --no-ensure-ascii`
@@ -184,7 +188,7 @@ def render() -> str:
         out.append(f"*{s.title}* Notebook: [{s.notebook}](notebooks/{s.notebook}); "
                    f"scripts: {', '.join(siblings(s))}.\n")
         for i, r in enumerate(s.routes):
-            out.append(f"### {titles[s.path, i]}\n\n{r.purpose}.")
+            out.append(f"### {titles[s.path, i]}\n\n{r.purpose[0].upper()}{r.purpose[1:]}.")
             if r.expect != 200:
                 out.append(f"The lab's server answers HTTP {r.expect} here: see the script.")
             if r.body:
