@@ -105,8 +105,9 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
                 "shorten the prompt (vLLM lowers max_tokens to the room left, and here none is left)")
     if status == 400 and ("even without any output tokens" in low or "upper bound for" in low):
         return ("the input alone is longer than the model's context window: shorten or split it, "
-                "or let the server cut it with truncate_prompt_tokens (vLLM keeps the LAST tokens "
-                "unless you also send truncation_side: \"right\")")
+                "or let the server cut it with truncate_prompt_tokens (which end vLLM keeps depends "
+                "on the server: a generating model's keeps the last tokens, a pooling model's the "
+                "first; send truncation_side: \"left\" or \"right\" to choose)")
     if status == 400 and "matryoshka" in low:
         return ("this model cannot shorten its vectors: leave `dimensions` out, or serve a model "
                 "trained for it (Matryoshka)")
@@ -125,7 +126,7 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
         return ("this model ships no chat template: start the server with --chat-template FILE, "
                 "or send plain text (`prompt` or `input`) instead of `messages`")
     if "--pooler-config" in message:
-        return ("the model serves one pooling task at a time: use a task the server lists, or start "
+        return ("the server serves one pooling task at a time, whatever else the model supports: use a task the server lists, or start "
                 "it with --pooler-config '{\"task\": ...}'")
     if status in (400, 422):
         missing = list(dict.fromkeys(re.findall(r"'type': 'missing', 'loc': '?body\.(\w+)", message)))

@@ -93,7 +93,7 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
 
 @pytest.mark.parametrize("status, body, expected", [
     (404, VLLM_404_MODEL, "GET /v1/models"),
-    (400, VLLM_400_LONG, "truncate_prompt_tokens (vLLM keeps the LAST tokens"),  # tokenizer default "left"
+    (400, VLLM_400_LONG, "truncate_prompt_tokens (which end vLLM keeps depends"),  # "left" for generating, "right" for pooling
     (400, {"error": {"message": "This model's maximum context length is 256 tokens. However, your prompt contains "
                                 "4800 characters (more than 4608 characters, which is the upper bound for 256 input "
                                 "tokens). Please reduce the length of the input prompt. (parameter=input_text, "
@@ -114,7 +114,7 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
                                 "must provide a chat template if the tokenizer does not define one."}},
      "--chat-template FILE"),
     (400, {"error": {"message": "Try switching the model's pooling_task via --pooler-config.task token_embed. "
-                                "(parameter=task)", "param": "task"}}, "one pooling task at a time"),
+                                "(parameter=task)", "param": "task"}}, "serves one pooling task at a time"),
     (400, {"error": {"message": "n must be 1 when using greedy sampling, got 4.", "param": "n"}}, "send n=1"),
     (401, {"error": "Unauthorized"}, "OPENAI_API_KEY"),
     (404, {"detail": "Not Found"}, "no such route"),
