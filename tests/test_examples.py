@@ -215,18 +215,24 @@ class Lab:
         """Run every curl line REFERENCE.md shows; record the HTTP status each gets."""
         models = {kind: s.model or requests.get(f"{s.url}/v1/models", timeout=30, headers=s.headers).json()["data"][0]["id"]
                   for kind, s in (("chat", self.chat), ("pooling", self.pooling))}
-        job = requests.post(f"{self.chat.url}/v1/responses", headers=self.chat.headers, timeout=60, json={
-            "model": models["chat"], "input": "Write a long story.", "max_output_tokens": 256,
-            "background": True, "store": True}).json()
         env = {**self.base, "CHAT": self.chat.url, "POOLING": self.pooling.url, "MODEL": models["chat"],
-               "POOLING_MODEL": models["pooling"], "RESPONSE_ID": job["id"], "TRITON_MODEL": "smollm2",
+               "POOLING_MODEL": models["pooling"], "TRITON_MODEL": "smollm2",
                "TRITON": self.triton.url if self.triton else ""}
         for s in reference.scripts():
             for i, r in enumerate(s.routes):
                 if s.server == "triton" and not self.triton:
                     continue
+                job = None
+                if "{id}" in r.path:   # a background response still running, for GET and cancel
+                    job = requests.post(f"{self.chat.url}/v1/responses", headers=self.chat.headers, timeout=60,
+                                        json={"model": models["chat"], "input": "Write a long story.",
+                                              "max_output_tokens": 1024, "background": True, "store": True}).json()
                 line = reference.curl_line(s, r) + " -o /dev/null -w '%{http_code}'"
-                p = subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, timeout=240)
+                p = subprocess.run(["bash", "-c", line], env={**env, "RESPONSE_ID": job["id"] if job else ""},
+                                   capture_output=True, text=True, timeout=240)
+                if job and not r.path.endswith("/cancel"):   # leave no generation running
+                    requests.post(f"{self.chat.url}/v1/responses/{job['id']}/cancel", headers=self.chat.headers,
+                                  timeout=60)
                 self.results["curl", f"{s.path.stem}:{r.method} {r.path}"] = (p.returncode, p.stdout, p.stderr, r.expect)
 
     def stop(self):

@@ -12,7 +12,7 @@ import sys
 
 import requests
 
-# POOLING_BASE_URL may end in /v1 (the openai SDK's convention); /health, /tokenize, ... hang from the root.
+# POOLING_BASE_URL may end in /v1 (the SDK's convention); /health and /pooling hang from the root.
 ROOT = os.getenv("POOLING_BASE_URL", "http://127.0.0.1:8001/v1").rstrip("/").removesuffix("/v1")
 KEY = os.getenv("POOLING_API_KEY") or os.getenv("OPENAI_API_KEY")  # only with --api-key
 HEADERS = {"Authorization": f"Bearer {KEY}"} if KEY else {}
@@ -32,7 +32,7 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check POOLING_API_KEY)", 404: " (check POOLING_MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check POOLING_API_KEY)", 404: " (check POOLING_MODEL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 

@@ -10,7 +10,8 @@ from openai import OpenAI
 ROOT = os.getenv("POOLING_BASE_URL", "http://127.0.0.1:8001/v1").rstrip("/").removesuffix("/v1")
 client = OpenAI(
     base_url=f"{ROOT}/v1",                              # the SDK wants the /v1 prefix
-    api_key=os.getenv("POOLING_API_KEY") or os.getenv("OPENAI_API_KEY") or "EMPTY",# required by the SDK; ignored without --api-key
+    # the SDK requires a key; a server without --api-key ignores it
+    api_key=os.getenv("POOLING_API_KEY") or os.getenv("OPENAI_API_KEY") or "EMPTY",
     timeout=120,
 )
 

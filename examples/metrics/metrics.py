@@ -9,7 +9,7 @@ import sys
 
 import requests
 
-# OPENAI_BASE_URL may end in /v1 (the openai SDK's convention); /health, /tokenize, ... hang from the root.
+# OPENAI_BASE_URL may end in /v1 (the SDK's convention); /health and /tokenize hang from the root.
 ROOT = os.getenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1").rstrip("/").removesuffix("/v1")
 KEY = os.getenv("OPENAI_API_KEY")  # only needed when the server was started with --api-key
 HEADERS = {"Authorization": f"Bearer {KEY}"} if KEY else {}

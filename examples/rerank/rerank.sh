@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rerank with curl: the curl version of rerank.py (/rerank and /v2/rerank take the same body).
 set -euo pipefail
-ROOT="${POOLING_BASE_URL:-http://127.0.0.1:8001/v1}"; ROOT="${ROOT%/}"; ROOT="${ROOT%/v1}"  # the server root
-AUTH=(); KEY="${POOLING_API_KEY:-${OPENAI_API_KEY:-}}"; if [ -n "$KEY" ]; then AUTH=(-H "Authorization: Bearer $KEY"); fi
+ROOT="${POOLING_BASE_URL:-http://127.0.0.1:8001/v1}"; ROOT="${ROOT%/}"; ROOT="${ROOT%/v1}"
+KEY="${POOLING_API_KEY:-${OPENAI_API_KEY:-}}"
+AUTH=(); if [ -n "$KEY" ]; then AUTH=(-H "Authorization: Bearer $KEY"); fi
 
 call() {  # call METHOD PATH [JSON]: print the body; on failure one line on stderr and exit 1
   local out code

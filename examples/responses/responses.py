@@ -11,7 +11,7 @@ import sys
 
 import requests
 
-# OPENAI_BASE_URL may end in /v1 (the openai SDK's convention); /health, /tokenize, ... hang from the root.
+# OPENAI_BASE_URL may end in /v1 (the SDK's convention); /health and /tokenize hang from the root.
 ROOT = os.getenv("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1").rstrip("/").removesuffix("/v1")
 KEY = os.getenv("OPENAI_API_KEY")  # only needed when the server was started with --api-key
 HEADERS = {"Authorization": f"Bearer {KEY}"} if KEY else {}
@@ -50,7 +50,8 @@ def main():
     text = "".join(part["text"] for item in resp["output"] if item["type"] == "message"
                    for part in item["content"] if part["type"] == "output_text")
     print(text)
-    print(f"\nid={resp['id']}  status={resp['status']}  input_tokens={resp['usage']['input_tokens']}  output_tokens={resp['usage']['output_tokens']}")
+    usage = resp["usage"]
+    print(f"\nid={resp['id']}  status={resp['status']}  tokens in/out={usage['input_tokens']}/{usage['output_tokens']}")
     again = call("GET", f"/v1/responses/{resp['id']}").json()
     print(f"GET /v1/responses/{again['id']}: status={again['status']} (the stored copy)")
 

@@ -31,7 +31,7 @@ def main():
         temperature=0, max_output_tokens=int(os.getenv("MAX_TOKENS", "32")), store=True,
     )
     print(resp.output_text)   # the SDK joins the output_text parts for you
-    print(f"\nid={resp.id}  status={resp.status}  input_tokens={resp.usage.input_tokens}  output_tokens={resp.usage.output_tokens}")
+    print(f"\nid={resp.id}  status={resp.status}  tokens in/out={resp.usage.input_tokens}/{resp.usage.output_tokens}")
     again = client.responses.retrieve(resp.id)
     print(f"retrieved {again.id}: status={again.status}")
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Structured output with curl: a JSON schema in response_format (see structured_output.py).
 set -euo pipefail
-ROOT="${OPENAI_BASE_URL:-http://127.0.0.1:8000/v1}"; ROOT="${ROOT%/}"; ROOT="${ROOT%/v1}"  # the server root
+ROOT="${OPENAI_BASE_URL:-http://127.0.0.1:8000/v1}"; ROOT="${ROOT%/}"; ROOT="${ROOT%/v1}"
 AUTH=(); if [ -n "${OPENAI_API_KEY:-}" ]; then AUTH=(-H "Authorization: Bearer $OPENAI_API_KEY"); fi
 
 call() {  # call METHOD PATH [JSON]: print the body; on failure one line on stderr and exit 1
