@@ -516,6 +516,50 @@ def start_keyed_server(api_key: str, timeout: float = 300) -> KeyedServer:
                        timeout=timeout)
 
 
+class LessonChatServer(ExtraServer):
+    """A second vLLM serving the lab's chat model with flags the lab's own server does not use
+    (tool calling's `--enable-auto-tool-choice --tool-call-parser ...`, a `--reasoning-parser`).
+    It is served under the same id as the lab's chat server, so a lesson's requests work against
+    either unchanged."""
+
+    def __init__(self, name: str, extra_args: list, *, model_dir: str, model_id: str, python: str,
+                 log_dir: Path, timeout: float, max_model_len: int):
+        self.model_id = model_id
+        port = free_port()
+        command = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
+                   "--port", str(port), "--enforce-eager", "--model", model_dir,
+                   "--served-model-name", model_id, "--dtype", "float32",
+                   "--max-model-len", str(max_model_len)]
+        if os.environ.get("LAB_CHAT_TEMPLATE"):   # the lab's --chat-template, when it set one
+            command += ["--chat-template", os.environ["LAB_CHAT_TEMPLATE"]]
+        command += [str(arg) for arg in extra_args]
+        self.command = command
+        super().__init__(name, command, env=SERVER_ENV, log_dir=log_dir, timeout=timeout, port=port)
+
+
+def start_lesson_chat_server(name: str, extra_args: list, timeout: float = 300) -> LessonChatServer:
+    """Start a LessonChatServer from the lab's vLLM environment (SERVER_PYTHON, set by `make`)
+    with the folder, id and context length the lab's chat server reports in /v1/models, plus
+    extra_args (a list of command-line flags). Its log is logs/<name>.log."""
+    python = os.environ.get("SERVER_PYTHON")
+    if not python or not Path(python).exists():
+        raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
+                       "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
+    chat = settings_for("chat")
+    try:
+        models = requests.get(f"{chat.v1}/models", timeout=10).json()["data"]
+        model = next(m for m in models if not chat.model or m["id"] == chat.model)
+        model_dir, model_id, length = model["root"], model["id"], int(model["max_model_len"])
+    except (requests.exceptions.RequestException, ValueError, KeyError, StopIteration):
+        raise LabError(f"the lab's chat server ({chat.v1}) does not list its model: start the lab "
+                       f"with `make lab`") from None
+    if not Path(model_dir).is_dir():
+        raise LabError(f"the chat server serves {model_dir}, which is not a folder on this machine: "
+                       f"a lesson server needs the embedded lab (`make lab`)")
+    return LessonChatServer(name, extra_args, model_dir=model_dir, model_id=model_id, python=python,
+                            log_dir=_log_dir(), timeout=timeout, max_model_len=length)
+
+
 def start_triton_server(timeout: float = 180) -> ExtraServer:
     """Start lab/triton_server.py (a real tritonserver from the nvidia-pytriton wheel) in the
     Triton environment (TRITON_PYTHON, set by `make`); its models call the lab's two servers."""
@@ -600,7 +644,10 @@ def main(argv: list[str] | None = None) -> int:
             print("lab: serving; press Ctrl-C to stop both servers", file=sys.stderr, flush=True)
             while True:
                 time.sleep(3600)
-        return run_child(args.command, lab.environment())
+        child_env = lab.environment()
+        if template:   # lesson servers (start_lesson_chat_server) render prompts the same way
+            child_env["LAB_CHAT_TEMPLATE"] = template
+        return run_child(args.command, child_env)
     except LabError as exc:
         print(f"lab: {exc}", file=sys.stderr)
         return 1
