@@ -97,6 +97,10 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
     if status == 404 and "model" in low and ("does not exist" in low or "not found" in low):
         return ("send a model id that GET /v1/models lists, or set CHAT_MODEL / POOLING_MODEL "
                 "(leave them unset and the helpers ask the server)")
+    if status == 404 and "response with id" in low:
+        return ("this server process holds no such stored response: it was created with store: false, "
+                "on another server or replica, before a restart, or on a server that stores nothing "
+                "(vLLM stores only when started with VLLM_ENABLE_RESPONSES_API_STORE=1)")
     if status == 404:
         return ("this server has no such route: check the path, and whether you called the chat "
                 "server or the pooling server (GET /openapi.json lists the routes it has)")

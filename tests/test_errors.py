@@ -117,6 +117,8 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
                                 "(parameter=task)", "param": "task"}}, "serves one pooling task at a time"),
     (400, {"error": {"message": "n must be 1 when using greedy sampling, got 4.", "param": "n"}}, "send n=1"),
     (401, {"error": "Unauthorized"}, "OPENAI_API_KEY"),
+    (404, {"error": {"message": "Response with id 'resp_0123456789abcdef' not found.", "type": "invalid_request_error",
+                     "param": "response_id", "code": 404}}, "VLLM_ENABLE_RESPONSES_API_STORE=1"),
     (404, {"detail": "Not Found"}, "no such route"),
     (405, {"detail": "Method Not Allowed"}, "GET vs POST"),
     (422, {"detail": [{"loc": ["body", "messages"], "msg": "Field required"}]}, "body.messages: Field required"),
