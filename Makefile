@@ -37,13 +37,16 @@ PORTABILITY_FLAGS := --chat-port $(PORTABILITY_PORT) --chat-model= --served-name
 
 export SERVER_PYTHON := $(abspath $(SERVER_VENV))/bin/python
 export TRITON_PYTHON := $(abspath $(TRITON_VENV))/bin/python
+# nginx (notebook 35's reverse proxy): Debian's package unpacked, not installed (no service starts).
+NGINX_DIR ?= $(CACHE_DIR)/nginx
+export NGINX := $(abspath $(NGINX_DIR))/usr/sbin/nginx
 export MODELS_DIR CHAT_PORT POOLING_PORT
 
 PLATFORM := $(shell uname -s)-$(shell uname -m)
 LAB := $(VENV)/bin/python -m helpers.lab
 NOTEBOOK_ENV := $(VENV)/.installed
 ifeq ($(SERVERS),embedded)
-SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed
+SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.installed
 RUN := $(LAB) run --
 else ifeq ($(SERVERS),none)
 SERVER_ENV :=
@@ -85,6 +88,20 @@ $(TRITON_VENV)/.installed: | check-platform
 	$(TRITON_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-triton.txt
 	$(TRITON_VENV)/bin/python -c "import pytriton.triton"
 	touch $@
+
+# nginx for notebook 35: `apt-get download` fetches Debian's signed package without installing it
+# (so no nginx service starts on port 80) and dpkg -x unpacks it here. Elsewhere: an nginx on PATH.
+$(NGINX_DIR)/.installed:
+	@if command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then \
+	  echo "make: unpacking Debian's nginx package into $(NGINX_DIR)"; \
+	  rm -rf $(NGINX_DIR) $(NGINX_DIR).tmp && mkdir -p $(NGINX_DIR).tmp && cd $(NGINX_DIR).tmp && \
+	  { apt-get download -q -o APT::Sandbox::User=root nginx >/dev/null 2>&1 || \
+	    { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && \
+	      apt-get download -q -o APT::Sandbox::User=root nginx >/dev/null; }; } && \
+	  dpkg -x nginx_*.deb $(abspath $(NGINX_DIR)).tmp/root && mv root $(abspath $(NGINX_DIR)) && \
+	  cd / && rm -rf $(abspath $(NGINX_DIR)).tmp && $(NGINX) -v && touch $@; \
+	elif command -v nginx >/dev/null 2>&1; then echo "make: using $$(command -v nginx) for notebook 35"; \
+	else echo "make: no nginx (notebook 35 needs one): install it with your package manager"; fi
 
 models: $(SERVER_VENV)/.installed
 	HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/prepare_models.py $(MODELS_DIR)

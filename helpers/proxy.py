@@ -1,0 +1,150 @@
+"""nginx in front of the lab's vLLM servers (notebook 35): one API key checked on every path,
+per-key rate limits that answer 429 with Retry-After, a request size limit, and streaming passed
+through unbuffered.
+
+    proxy = start_proxy({"chat": "http://127.0.0.1:8000", "pooling": "http://127.0.0.1:8001"},
+                        keys=["sk-..."], rate_per_s=2, burst=3, max_body="64k")
+    proxy.urls["chat"]        # http://127.0.0.1:PORT, a listener per upstream
+    proxy.stop()
+
+nginx is Debian's package, unpacked (not installed: no service is started) by `make` into the lab's
+cache, whose path `make` passes as NGINX; else an `nginx` on PATH. The configuration is written
+from the template below into a private folder (mode 0700: it holds the keys) under logs/.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .lab import HOST, ExtraServer, LabError, _log_dir, free_port
+
+CONFIG = """\
+# written by helpers/proxy.py for notebook 35; nginx {version}
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    log_format lesson '$remote_addr "$request" $status $body_bytes_sent key=$key_name '
+                      'rt=$request_time upstream=$upstream_status';
+    access_log {prefix}/access.log lesson;
+
+    # Which key a request carries: the whole Authorization header, looked up in a table.
+    # A header that is not in the table (none, a wrong key) maps to "" = no key.
+    map $http_authorization $key_name {{
+        default "";
+{key_lines}
+    }}
+    # Requests counted per key (the zone is keyed by the key's name): {rate_per_s} a second,
+    # bursts of {burst} more let through at once, the rest refused with 429.
+    limit_req_zone $key_name zone=per_key:1m rate={rate_per_s}r/s;
+    limit_req_status 429;
+    # Bodies larger than this are refused with 413 before they reach vLLM.
+    client_max_body_size {max_body};
+    default_type application/json;
+
+{servers}
+}}
+"""
+
+SERVER = """\
+    server {{   # {name}: everything on this port goes to {upstream}
+        listen {host}:{port};
+        location = /proxy-health {{ access_log off; return 200 '{{"proxy": "ok"}}'; }}
+        location / {{
+            if ($key_name = "") {{
+                return 401 '{{"error": {{"message": "missing or unknown API key (send Authorization: Bearer <key>)", "type": "authentication_error", "code": 401}}}}';
+            }}
+            limit_req zone=per_key burst={burst} nodelay;
+            error_page 429 = @too_many;
+            proxy_pass {upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Authorization "";      # vLLM behind the proxy needs no key
+            proxy_buffering {buffering};               # off: each streamed chunk is passed on at once
+            proxy_read_timeout 600s;
+        }}
+        location @too_many {{
+            add_header Retry-After {retry_after} always;
+            return 429 '{{"error": {{"message": "rate limit for this key exceeded, retry after {retry_after} s", "type": "rate_limit_error", "code": 429}}}}';
+        }}
+    }}
+"""
+
+
+def nginx_binary() -> str:
+    """The nginx to run: NGINX (set by `make`: Debian's package unpacked in the lab's cache), else
+    one on PATH. Raises LabError with what to do when there is none."""
+    candidate = os.environ.get("NGINX") or ""
+    if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+        return candidate
+    found = shutil.which("nginx") or (shutil.which("nginx", path="/usr/sbin:/usr/local/sbin"))
+    if found:
+        return found
+    raise LabError("nginx not found: `make lab` unpacks Debian's package into the lab's cache "
+                   "(on Debian/Ubuntu); elsewhere install nginx (apt, dnf, brew) or set NGINX=/path/to/nginx")
+
+
+def nginx_version(binary: str) -> str:
+    import subprocess
+    out = subprocess.run([binary, "-v"], capture_output=True, text=True).stderr.strip()
+    return out.split("/", 1)[-1] if "/" in out else out
+
+
+def render_config(upstreams: dict, ports: dict, *, keys: dict, rate_per_s: float, burst: int,
+                  max_body: str, retry_after: int, buffering: dict, prefix: str, version: str) -> str:
+    """The nginx.conf text (keys: {name: key}; upstreams/ports/buffering: {listener: ...})."""
+    for name, key in keys.items():
+        if not key or any(c in key for c in '"\\\n\r ;{}$'):
+            raise LabError(f"key {name!r} has characters nginx's map cannot hold: use letters, digits, - and _")
+    key_lines = "\n".join(f'        "Bearer {key}" "{name}";' for name, key in keys.items())
+    servers = "\n".join(SERVER.format(name=name, upstream=upstream, host=HOST, port=ports[name],
+                                      burst=burst, retry_after=retry_after,
+                                      buffering="on" if buffering.get(name) else "off")
+                        for name, upstream in upstreams.items())
+    return CONFIG.format(prefix=prefix, version=version, key_lines=key_lines, rate_per_s=rate_per_s,
+                         burst=burst, max_body=max_body, servers=servers)
+
+
+class Proxy(ExtraServer):
+    """A running nginx; `urls[name]` is the listener for upstream `name`, `config` its text."""
+
+    def __init__(self, upstreams: dict, *, keys: dict, rate_per_s: float = 2, burst: int = 3,
+                 max_body: str = "64k", retry_after: int = 1, buffering: dict | None = None,
+                 timeout: float = 30):
+        binary = nginx_binary()
+        self.version = nginx_version(binary)
+        log_dir = _log_dir()
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.prefix = Path(tempfile.mkdtemp(prefix="nginx-", dir=log_dir))   # mode 0700
+        (self.prefix / "tmp").mkdir()
+        self.ports = {name: free_port() for name in upstreams}
+        self.urls = {name: f"http://{HOST}:{port}" for name, port in self.ports.items()}
+        self.config = render_config(upstreams, self.ports, keys=keys, rate_per_s=rate_per_s,
+                                    burst=burst, max_body=max_body, retry_after=retry_after,
+                                    buffering=buffering or {}, prefix=str(self.prefix),
+                                    version=self.version)
+        conf = self.prefix / "nginx.conf"
+        conf.write_text(self.config)
+        self.access_log = self.prefix / "access.log"
+        command = [binary, "-p", str(self.prefix), "-c", str(conf), "-g", "daemon off;"]
+        if os.geteuid() == 0:   # as root, nginx's workers would switch to "nobody", who cannot
+            command[-1] += " user root;"    # write the private folder
+        first = next(iter(self.ports))
+        super().__init__("nginx", command, env={}, log_dir=log_dir, timeout=timeout,
+                         port=self.ports[first], health="/proxy-health")
+
+    def access_lines(self) -> list[str]:
+        return self.access_log.read_text().splitlines() if self.access_log.exists() else []
+
+
+def start_proxy(upstreams: dict, *, keys: dict, **options) -> Proxy:
+    """Start nginx with a listener per upstream ({"chat": "http://127.0.0.1:8000", ...})."""
+    return Proxy(upstreams, keys=keys, **options)
