@@ -43,8 +43,13 @@ http {{
 {key_lines}
     }}
     # Requests counted per key (the zone is keyed by the key's name): {rate_per_s} a second,
-    # bursts of {burst} more let through at once, the rest refused with 429.
-    limit_req_zone $key_name zone=per_key:1m rate={rate_per_s}r/s;
+    # bursts of {burst} more let through at once, the rest refused with 429. Keys mapped to ""
+    # here are not counted (nginx does not account requests whose zone key is empty).
+    map $key_name $rate_key {{
+        default $key_name;
+{unlimited_lines}
+    }}
+    limit_req_zone $rate_key zone=per_key:1m rate={rate_per_s}r/s;
     limit_req_status 429;
     # Bodies larger than this are refused with 413 before they reach vLLM.
     client_max_body_size {max_body};
@@ -64,16 +69,24 @@ SERVER = """\
             }}
             limit_req zone=per_key burst={burst} nodelay;
             error_page 429 = @too_many;
+            error_page 413 = @too_large;
+            error_page 502 504 = @upstream_down;
             proxy_pass {upstream};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
-            proxy_set_header Authorization "";      # vLLM behind the proxy needs no key
+            proxy_set_header Authorization "{upstream_auth}";   # the key vLLM itself wants, if any
             proxy_buffering {buffering};               # off: each streamed chunk is passed on at once
             proxy_read_timeout 600s;
         }}
         location @too_many {{
             add_header Retry-After {retry_after} always;
             return 429 '{{"error": {{"message": "rate limit for this key exceeded, retry after {retry_after} s", "type": "rate_limit_error", "code": 429}}}}';
+        }}
+        location @too_large {{
+            return 413 '{{"error": {{"message": "request body larger than {max_body}", "type": "invalid_request_error", "code": 413}}}}';
+        }}
+        location @upstream_down {{
+            return 502 '{{"error": {{"message": "the proxy could not reach the model server ({name})", "type": "upstream_error", "code": 502}}}}';
         }}
     }}
 """
@@ -99,18 +112,25 @@ def nginx_version(binary: str) -> str:
 
 
 def render_config(upstreams: dict, ports: dict, *, keys: dict, rate_per_s: float, burst: int,
-                  max_body: str, retry_after: int, buffering: dict, prefix: str, version: str) -> str:
-    """The nginx.conf text (keys: {name: key}; upstreams/ports/buffering: {listener: ...})."""
-    for name, key in keys.items():
-        if not key or any(c in key for c in '"\\\n\r ;{}$'):
+                  max_body: str, retry_after: int, buffering: dict, prefix: str, version: str,
+                  unlimited=(), upstream_keys: dict | None = None) -> str:
+    """The nginx.conf text (keys: {name: key}; upstreams/ports/buffering/upstream_keys:
+    {listener: ...}; unlimited: key names the rate limit does not count)."""
+    upstream_keys = {name: key for name, key in (upstream_keys or {}).items() if key}
+    for name, key in [*keys.items(), *upstream_keys.items()]:
+        if not key or any(c in key for c in '"\\\n\r ;{}$\''):
             raise LabError(f"key {name!r} has characters nginx's map cannot hold: use letters, digits, - and _")
     key_lines = "\n".join(f'        "Bearer {key}" "{name}";' for name, key in keys.items())
+    unlimited_lines = "\n".join(f'        "{name}" "";' for name in unlimited)
     servers = "\n".join(SERVER.format(name=name, upstream=upstream, host=HOST, port=ports[name],
-                                      burst=burst, retry_after=retry_after,
-                                      buffering="on" if buffering.get(name) else "off")
+                                      burst=burst, retry_after=retry_after, max_body=max_body,
+                                      buffering="on" if buffering.get(name) else "off",
+                                      upstream_auth=f"Bearer {upstream_keys[name]}"
+                                      if upstream_keys.get(name) else "")
                         for name, upstream in upstreams.items())
     return CONFIG.format(prefix=prefix, version=version, key_lines=key_lines, rate_per_s=rate_per_s,
-                         burst=burst, max_body=max_body, servers=servers)
+                         burst=burst, max_body=max_body, servers=servers,
+                         unlimited_lines=unlimited_lines)
 
 
 class Proxy(ExtraServer):
@@ -118,7 +138,7 @@ class Proxy(ExtraServer):
 
     def __init__(self, upstreams: dict, *, keys: dict, rate_per_s: float = 2, burst: int = 3,
                  max_body: str = "64k", retry_after: int = 1, buffering: dict | None = None,
-                 timeout: float = 30):
+                 unlimited=(), upstream_keys: dict | None = None, timeout: float = 30):
         binary = nginx_binary()
         self.version = nginx_version(binary)
         log_dir = _log_dir()
@@ -130,7 +150,8 @@ class Proxy(ExtraServer):
         self.config = render_config(upstreams, self.ports, keys=keys, rate_per_s=rate_per_s,
                                     burst=burst, max_body=max_body, retry_after=retry_after,
                                     buffering=buffering or {}, prefix=str(self.prefix),
-                                    version=self.version)
+                                    version=self.version, unlimited=unlimited,
+                                    upstream_keys=upstream_keys)
         conf = self.prefix / "nginx.conf"
         conf.write_text(self.config)
         self.access_log = self.prefix / "access.log"
