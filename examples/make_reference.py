@@ -38,6 +38,7 @@ FAMILIES = {
     "responses": "Responses API",
     "messages": "Anthropic Messages API",
     "structured": "Structured output",
+    "reasoning": "Reasoning output",
     "generate": "Tokens in, tokens out",
     "embeddings": "Embeddings",
     "rerank": "Rerank",
