@@ -54,6 +54,29 @@ def text_prompt(endpoint, text: str) -> Prompt:
     return Prompt(text, tokens)
 
 
+def answer_logprobs(endpoint, messages: list, start: str, answer: str) -> list:
+    """[(token, log-probability)] of `answer`'s tokens, when the assistant's reply to `messages`
+    begins with `start` (`start="Your name is", answer=" Li Congming"`).
+
+    Works with any chat template: the server renders the conversation with the assistant's turn
+    left open (/tokenize with continue_final_message, as /v1/chat/completions would continue it),
+    and /v1/completions scores that prompt's own tokens with `prompt_logprobs`. A model's
+    probabilities are a stronger witness than what a small model writes at temperature 0.
+    """
+    def render(text):
+        return server_prompt(endpoint, messages + [{"role": "assistant", "content": text}],
+                             add_generation_prompt=False, continue_final_message=True).tokens
+
+    head, full = render(start), render(start + answer)
+    if full[:len(head)] != head or len(full) == len(head):
+        raise ValueError(f"{answer!r} must add tokens at the end of the rendered prompt; "
+                         "start it with a space or end `start` where a word ends")
+    body = {"model": endpoint.model, "prompt": full, "max_tokens": 1, "prompt_logprobs": 0}
+    scored = _post(endpoint, "/v1/completions", body)["choices"][0]["prompt_logprobs"]
+    return [(scored[i][str(full[i])]["decoded_token"], scored[i][str(full[i])]["logprob"])
+            for i in range(len(head), len(full))]
+
+
 # What a template marker looks like: `<|im_start|>`, `<|eot_id|>`, `<reserved_106>`, `<s>`, `</s>`.
 MARKER = re.compile(r"</?\|?[A-Za-z_][\w.-]*\|?>")
 

@@ -105,3 +105,16 @@ def test_markers_in_user_text_are_found_and_neutralised(chat):
     # in a chat request, the neutralised text adds no turn
     assert found.turns_in(server_prompt(chat, [system, {"role": "user", "content": safe}]).text) == \
         found.turns_in(honest)
+
+
+def test_answer_logprobs_scores_only_the_answer(chat):
+    from helpers.templates import answer_logprobs
+
+    messages = [{"role": "user", "content": "What is the capital of France?"}]
+    paris = answer_logprobs(chat, messages, "The capital of France is", " Paris")
+    berlin = answer_logprobs(chat, messages, "The capital of France is", " Berlin")
+    assert "".join(token for token, _ in paris).strip() == "Paris"
+    assert all(lp <= 0 for _, lp in paris + berlin)
+    assert sum(lp for _, lp in paris) > sum(lp for _, lp in berlin)
+    with pytest.raises(ValueError):
+        answer_logprobs(chat, messages, "The capital of France is", "")
