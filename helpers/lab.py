@@ -440,7 +440,7 @@ class ExtraServer:
     and an atexit hook), so a notebook cannot leave it behind."""
 
     def __init__(self, name: str, command: list, *, env: dict, log_dir: Path, timeout: float,
-                 port: int, health: str = "/health"):
+                 port: int, health: str = "/health", stream=None):
         self.name, self.port = name, port
         self.url = f"http://{HOST}:{port}"
         self.log = log_dir / f"{name}.log"
@@ -451,7 +451,7 @@ class ExtraServer:
         started = time.monotonic()
         try:
             wait_for_server(self.url, timeout=timeout, label=f"{name} server", process=self.process,
-                            health=health)
+                            health=health, stream=stream)
         except ServerError as exc:
             self.stop()
             raise LabError(f"{exc}; its log is {self.log}") from None
@@ -523,7 +523,7 @@ class LessonChatServer(ExtraServer):
     either unchanged."""
 
     def __init__(self, name: str, extra_args: list, *, model_dir: str, model_id: str, python: str,
-                 log_dir: Path, timeout: float, max_model_len: int):
+                 log_dir: Path, timeout: float, max_model_len: int, stream=None):
         self.model_id = model_id
         port = free_port()
         command = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
@@ -534,13 +534,17 @@ class LessonChatServer(ExtraServer):
             command += ["--chat-template", os.environ["LAB_CHAT_TEMPLATE"]]
         command += [str(arg) for arg in extra_args]
         self.command = command
-        super().__init__(name, command, env=SERVER_ENV, log_dir=log_dir, timeout=timeout, port=port)
+        super().__init__(name, command, env=SERVER_ENV, log_dir=log_dir, timeout=timeout, port=port,
+                         stream=stream)
 
 
-def start_lesson_chat_server(name: str, extra_args: list, timeout: float = 300) -> LessonChatServer:
+def start_lesson_chat_server(name: str, extra_args: list, timeout: float = 300,
+                             stream=None) -> LessonChatServer:
     """Start a LessonChatServer from the lab's vLLM environment (SERVER_PYTHON, set by `make`)
     with the folder, id and context length the lab's chat server reports in /v1/models, plus
-    extra_args (a list of command-line flags). Its log is logs/<name>.log."""
+    extra_args (a list of command-line flags). Its log is logs/<name>.log. `stream` takes the
+    progress lines while it starts (default stderr; a notebook starting it in a background thread
+    passes its own, so they do not land in whichever cell runs meanwhile)."""
     python = os.environ.get("SERVER_PYTHON")
     if not python or not Path(python).exists():
         raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
@@ -557,7 +561,7 @@ def start_lesson_chat_server(name: str, extra_args: list, timeout: float = 300) 
         raise LabError(f"the chat server serves {model_dir}, which is not a folder on this machine: "
                        f"a lesson server needs the embedded lab (`make lab`)")
     return LessonChatServer(name, extra_args, model_dir=model_dir, model_id=model_id, python=python,
-                            log_dir=_log_dir(), timeout=timeout, max_model_len=length)
+                            log_dir=_log_dir(), timeout=timeout, max_model_len=length, stream=stream)
 
 
 def start_triton_server(timeout: float = 180) -> ExtraServer:
