@@ -37,6 +37,10 @@ PORTABILITY_FLAGS := --chat-port $(PORTABILITY_PORT) --chat-model= --served-name
 
 export SERVER_PYTHON := $(abspath $(SERVER_VENV))/bin/python
 export TRITON_PYTHON := $(abspath $(TRITON_VENV))/bin/python
+# vLLM's router (notebook 36) in an environment of its own, named like TRITON_VENV.
+ROUTER_KEY := $(shell cat requirements-router.txt | sha256sum | cut -c1-12)
+ROUTER_VENV ?= $(CACHE_DIR)/router-$(ROUTER_KEY)
+export VLLM_ROUTER := $(abspath $(ROUTER_VENV))/bin/vllm-router
 # nginx (notebook 35's reverse proxy): Debian's package unpacked, not installed (no service starts).
 NGINX_DIR ?= $(CACHE_DIR)/nginx
 export NGINX := $(abspath $(NGINX_DIR))/usr/sbin/nginx
@@ -46,7 +50,8 @@ PLATFORM := $(shell uname -s)-$(shell uname -m)
 LAB := $(VENV)/bin/python -m helpers.lab
 NOTEBOOK_ENV := $(VENV)/.installed
 ifeq ($(SERVERS),embedded)
-SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.installed
+SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.installed \
+  $(ROUTER_VENV)/.installed
 RUN := $(LAB) run --
 else ifeq ($(SERVERS),none)
 SERVER_ENV :=
@@ -87,6 +92,13 @@ $(TRITON_VENV)/.installed: | check-platform
 	rm -rf $(TRITON_VENV) && $(PYTHON) -m venv $(TRITON_VENV)
 	$(TRITON_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-triton.txt
 	$(TRITON_VENV)/bin/python -c "import pytriton.triton"
+	touch $@
+
+$(ROUTER_VENV)/.installed: | check-platform
+	@echo "make: installing vLLM's router into $(ROUTER_VENV)"
+	rm -rf $(ROUTER_VENV) && $(PYTHON) -m venv $(ROUTER_VENV)
+	$(ROUTER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-router.txt
+	$(VLLM_ROUTER) --help >/dev/null
 	touch $@
 
 # nginx for notebook 35: `apt-get download` fetches Debian's signed package without installing it
