@@ -446,6 +446,9 @@ class ExtraServer:
         self.log = log_dir / f"{name}.log"
         log_dir.mkdir(parents=True, exist_ok=True)
         self.process = spawn(command, self.log, env)
+        with open(log_dir / "extra-servers.jsonl", "a") as registry:   # tests/conftest.py checks
+            registry.write(json.dumps({"name": name, "pid": self.process.pid,   # these end
+                                       "run": os.environ.get("LESSON_RUN_ID")}) + "\n")
         import atexit
         atexit.register(self.stop)
         started = time.monotonic()
