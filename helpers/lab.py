@@ -567,6 +567,32 @@ def start_lesson_chat_server(name: str, extra_args: list, timeout: float = 300,
                             log_dir=_log_dir(), timeout=timeout, max_model_len=length, stream=stream)
 
 
+AUDIO_MODEL_ID = "whisper-base"
+
+
+def start_audio_server(timeout: float = 600, stream=None) -> ExtraServer:
+    """Start a vLLM serving Whisper base (notebook 50) from the lab's server environment, with
+    the folder and audio decoders lab/prepare_audio.py put in AUDIO_DIR (set by `make`); the
+    decoders reach it on PYTHONPATH, so the server environment itself stays as it is. Whisper's
+    context is 448 tokens (its decoder's positions), hence --max-model-len 448."""
+    python = os.environ.get("SERVER_PYTHON")
+    audio_dir = Path(os.environ.get("AUDIO_DIR") or "/nonexistent")
+    if not python or not Path(python).exists():
+        raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
+                       "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
+    if not (audio_dir / ".installed").is_file():
+        raise LabError("the Whisper model is not prepared (AUDIO_DIR): `make lab` and `make test` "
+                       "prepare it (lab/prepare_audio.py), or point AUDIO_BASE_URL at a server")
+    port = free_port()
+    command = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
+               "--port", str(port), "--enforce-eager", "--model", str(audio_dir / "whisper-base"),
+               "--served-model-name", AUDIO_MODEL_ID, "--dtype", "float32",
+               "--max-model-len", "448"]
+    env = {**SERVER_ENV, "PYTHONPATH": str(audio_dir / "site")}
+    return ExtraServer("audio", command, env=env, log_dir=_log_dir(), timeout=timeout, port=port,
+                       stream=stream)
+
+
 def start_triton_server(timeout: float = 180) -> ExtraServer:
     """Start lab/triton_server.py (a real tritonserver from the nvidia-pytriton wheel) in the
     Triton environment (TRITON_PYTHON, set by `make`); its models call the lab's two servers."""
