@@ -49,6 +49,8 @@ LIVE = {
     "ops/models_sdk.py": [r"id=\S+  max_model_len=\d+", r"\d+ model\(s\)"],
     "ops/openapi.py": [r"\d+ paths", r"POST\s+/v1/chat/completions\n", r"GET\s+/health\n"],
     "ops/openapi.sh": [r"^POST /v1/chat/completions$", r"^GET /v1/models$"],
+    "ops/elastic_ep.py": [r"^POST /is_scaling_elastic_ep -> \{'is_scaling_elastic_ep': False\}$", r"^set NEW_DP_SIZE=N"],
+    "ops/elastic_ep.sh": [r'"is_scaling_elastic_ep": false', r"^set NEW_DP_SIZE=N"],
     "tokens/tokenize.py": [r"\d+ tokens \(max_model_len \d+\): \[\d+", r"round trip exact"],
     "tokens/tokenize.sh": [r'"count": \d+', r'"token_strs": \[', r'"prompt": "你好, world"'],
     "tokens/render.py": [r"\d+ prompt tokens", r"What is vLLM\?"],
@@ -56,9 +58,14 @@ LIVE = {
     "chat/chat_completions.py": [r"\S", rf"finish_reason={FINISH}  usage=\{{'prompt_tokens': \d+"],
     "chat/chat_completions.sh": [r'"object": "chat.completion"', r'"role": "assistant"', rf'"finish_reason": "{FINISH}"'],
     "chat/chat_completions_sdk.py": [r"\S", rf"finish_reason={FINISH}  usage=\{{"],
+    "chat/chat_batch.py": [r"^\[0\] '.*'  finish_reason=" + FINISH, r"^\[1\] '", r"usage \(all conversations together\): \{'prompt_tokens': \d+"],
+    "chat/chat_batch.sh": [r'"object": "chat.completion"', r'"index": 1', rf'"finish_reason": "{FINISH}"'],
     "completions/completions.py": [r"^The capital of France is", rf"finish_reason={FINISH}"],
     "completions/completions.sh": [r'"object": "text_completion"', r'"text": "', rf'"finish_reason": "{FINISH}"'],
     "completions/completions_sdk.py": [r"^The capital of France is", rf"finish_reason={FINISH}"],
+    "completions/completions_render.py": [r"^\d+ prompt tokens: \[\d+", r"sampling_params: max_tokens=8 temperature=0\.0",
+                                          r"^generated: The capital of France is", rf"finish_reason={FINISH}"],
+    "completions/completions_render.sh": [r'"token_ids": \[', r'"sampling_params": \{', r'"max_tokens": 8'],
     "streaming/stream_chat.py": [rf"\d+ chunks  finish_reason={FINISH}  usage=\{{'prompt_tokens'"],
     "streaming/stream_chat.sh": [r'^data: \{"id":"chatcmpl-', r'"object":"chat.completion.chunk"', r"^data: \[DONE\]$"],
     "streaming/stream_chat_sdk.py": [rf"\d+ chunks  finish_reason={FINISH}  usage=\{{"],
@@ -103,6 +110,9 @@ LIVE = {
     "seed000/completions.py": [r"\S"],
     "seed000/completions.sh": [r'"object": "text_completion"', r'"text": "'],
 }
+# Routes outside vLLM's guarded prefixes that only a generating server has: the keyed vLLM of the
+# wrong-key runs serves the pooling model, so they answer 404 there (not 401: no key is checked).
+GENERATE_ONLY_OPEN = {"ops/elastic_ep.py", "ops/elastic_ep.sh"}
 # The lab's pooling server serves an embedding model: /classify does not exist there (a real 404).
 EXPECTED_FAILURE = {
     "classify/classify.py": r"^error: HTTP 404 from POST /classify: .* which is not a classifier$",
@@ -305,7 +315,9 @@ def test_script_with_an_unknown_model(lab, script):
 @pytest.mark.parametrize("script", [s for s in SCRIPTS if family(s) != "triton"])
 def test_script_with_a_wrong_key(lab, script):
     code, out, err, _ = result(lab, "wrong key", script)
-    if open_routes_only(script):   # /health, /metrics, /openapi.json: vLLM checks no key there
+    if script in GENERATE_ONLY_OPEN:   # unguarded, and absent from the keyed (pooling) server
+        assert_one_line_error(code, out, err, r"HTTP 404")
+    elif open_routes_only(script):   # /health, /metrics, /openapi.json: vLLM checks no key there
         assert code == 0, f"{script} calls only unguarded routes, yet: {err}"
     else:
         assert_one_line_error(code, out, err, r"401|Unauthorized")
