@@ -11,7 +11,7 @@ Each examples/FAMILY/NAME.py that documents routes starts with a docstring like:
     route: POST /v1/chat/completions  what the route is for
     body: {"model": "$MODEL", ...}          the smallest body that works (optional; JSON)
     expect: 404                             the status the lab's server gives (optional; default 200)
-    server: pooling                         chat (default), pooling or triton; applies to the script
+    server: pooling                         chat (default), pooling, triton or tools; applies to the script
     notebook: 01_chat_completions.ipynb
     \"\"\"
 
@@ -38,6 +38,7 @@ FAMILIES = {
     "responses": "Responses API",
     "messages": "Anthropic Messages API",
     "structured": "Structured output",
+    "tools": "Tool calling",
     "reasoning": "Reasoning output",
     "generate": "Tokens in, tokens out",
     "embeddings": "Embeddings",
@@ -51,7 +52,7 @@ FAMILIES = {
 }
 # Within a family, these come first, in this order; the rest follow by name.
 LEADS = ["health", "models", "openapi", "tokenize", "render", "embeddings", "embed_v2", "responses"]
-BASES = {"chat": "$CHAT", "pooling": "$POOLING", "triton": "$TRITON"}
+BASES = {"chat": "$CHAT", "pooling": "$POOLING", "triton": "$TRITON", "tools": "$TOOLS"}
 PATH_VARS = {"{id}": "$RESPONSE_ID", "{model}": "$TRITON_MODEL"}
 MODEL_VARS = ("$MODEL", "$POOLING_MODEL")
 
@@ -137,7 +138,8 @@ HEAD = """# Route reference
 
 Every HTTP route the notebooks teach: its method, what it is for, the smallest body that works,
 the `curl` line, and the notebook and the standalone scripts ([examples/](examples/)) that show it.
-The tests run every `curl` line below and every script against the lab's servers.
+The tests run every `curl` line below and every script against the lab's servers (the tool-calling
+ones against a second chat server that the tests start with a tool-call parser).
 
 The `curl` lines read these shell variables (the scripts read `OPENAI_BASE_URL`, `OPENAI_API_KEY`,
 `MODEL`, `POOLING_BASE_URL`, `POOLING_API_KEY`, `POOLING_MODEL`, `TRITON_URL` and `TRITON_MODEL`):
@@ -148,6 +150,7 @@ POOLING=http://127.0.0.1:8001     # the embeddings / rerank / score server
 MODEL=$(curl -s $CHAT/v1/models | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 POOLING_MODEL=$(curl -s $POOLING/v1/models | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 TRITON=http://127.0.0.1:8000 TRITON_MODEL=smollm2   # a Triton server (notebook 42 starts one)
+TOOLS=$CHAT                       # a chat server with --enable-auto-tool-choice --tool-call-parser NAME (notebook 09 starts one)
 RESPONSE_ID=resp_...              # the "id" a POST /v1/responses returned (with "store": true)
 ```
 

@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from helpers.config import settings_for
-from helpers.lab import LabError, free_port, start_keyed_server, start_triton_server
+from helpers.lab import LabError, free_port, start_keyed_server, start_lesson_chat_server, start_triton_server
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -35,6 +35,10 @@ SCRIPTS = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.glob("*/*"
 HEADERS = {s.path.relative_to(EXAMPLES).as_posix(): s for s in reference.scripts()}
 GUARDED = ("/v1", "/v2", "/inference", "/cohere")   # vLLM's AuthenticationMiddleware.GUARDED_PREFIX
 POOLING_FAMILIES = {"embeddings", "rerank", "score", "pooling", "classify"}
+# Tool calling needs a chat server with a tool-call parser, which the lab's has not (vLLM's default):
+# the tools scripts run against a second one (helpers.lab.start_lesson_chat_server, the lab's model),
+# and against the lab's own chat server, where they must fail with vLLM's one-line 400.
+TOOL_PARSER_FLAGS = ["--enable-auto-tool-choice", "--tool-call-parser", "hermes"]
 WRONG_KEY, RIGHT_KEY = "wrong-key", "examples-test-key"
 FINISH = r"(stop|length)"
 
@@ -85,6 +89,12 @@ LIVE = {
                                r"^thinking_token_budget: skipped"],
     "reasoning/reasoning.sh": [r'"reasoning": null', rf'"finish_reason": "{FINISH}"'],
     "reasoning/reasoning_sdk.py": [r"^reasoning: none \(no delta.reasoning", rf"^0 reasoning deltas, \d+ content deltas  finish_reason={FINISH}"],
+    "tools/tool_calls.py": [r"^tool_call celsius_to_fahrenheit\(\{\"celsius\": -?[\d.]+\}\)  id=\S+  finish_reason=tool_calls$",
+                            r"^result: -?[\d.]+ degrees Celsius is -?[\d.]+ degrees Fahrenheit\.$", rf"^answer: .*\(finish_reason={FINISH}\)$"],
+    "tools/tool_calls.sh": [r'"tool_calls": \[', r'"name": "celsius_to_fahrenheit"', r'"arguments": "\{\\"celsius\\": ',
+                            r'"finish_reason": "tool_calls"'],
+    "tools/tool_calls_sdk.py": [r"^tool_call celsius_to_fahrenheit\(\{\"celsius\": -?[\d.]+\}\)  id=\S+$",
+                                rf"^answer: .*\(finish_reason={FINISH}\)$"],
     "generate/generate.py": [r"in: \[\d+", r"out: \[\d+", r"as text: The capital of France is", rf"finish_reason={FINISH}"],
     "generate/generate.sh": [r'"token_ids": \[', r'"prompt": "'],
     "embeddings/embeddings.py": [r"3 vectors of \d+ dimensions", r"cosine\(.*\) = -?\d\.\d{3}"],
@@ -131,7 +141,9 @@ def header(script):
 
 
 def server_of(script):
-    return "triton" if family(script) == "triton" else "pooling" if family(script) in POOLING_FAMILIES else "chat"
+    if family(script) in ("triton", "tools"):
+        return family(script)
+    return "pooling" if family(script) in POOLING_FAMILIES else "chat"
 
 
 def reads_model(script):
@@ -173,7 +185,7 @@ class Lab:
         self.base = base
         self.results = {}
         self.errors = {}
-        self.keyed = self.triton = None
+        self.keyed = self.triton = self.tools = None
         self.ready_at = {}
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=6)
 
@@ -191,10 +203,14 @@ class Lab:
         started = self.started = time.monotonic()
         keyed = self.pool.submit(self.start, "keyed", lambda: start_keyed_server(RIGHT_KEY))
         triton = self.pool.submit(self.start, "triton", start_triton_server)
+        tools = self.pool.submit(self.start, "tools", lambda: start_lesson_chat_server(
+            "examples-tools", TOOL_PARSER_FLAGS))
         dead = f"http://127.0.0.1:{free_port()}"
         jobs = []
         for script in SCRIPTS:
-            if family(script) != "triton":
+            if family(script) == "tools":   # the lab's chat server has no tool-call parser
+                jobs.append(self.submit(("no parser", script), script, self.live_env))
+            elif family(script) != "triton":
                 jobs.append(self.submit(("live", script), script, self.live_env))
             jobs.append(self.submit(("down", script), script, {
                 **self.base, "OPENAI_BASE_URL": f"{dead}/v1", "POOLING_BASE_URL": f"{dead}/v1", "TRITON_URL": dead}))
@@ -208,6 +224,12 @@ class Lab:
                     env = {**self.base, "TRITON_URL": self.triton.url}
                     jobs.append(self.submit(("live", script), script, env))
                     jobs.append(self.submit(("unknown model", script), script, {**env, "TRITON_MODEL": "no-such-model"}))
+        tools.result()
+        if self.tools:
+            for script in SCRIPTS:
+                if family(script) == "tools":
+                    jobs.append(self.submit(("live", script), script, {
+                        **self.live_env, "OPENAI_BASE_URL": f"{self.tools.url}/v1"}))
         jobs.append(self.pool.submit(self.run_reference))
         keyed.result()
         if self.keyed:
@@ -231,10 +253,10 @@ class Lab:
                   for kind, s in (("chat", self.chat), ("pooling", self.pooling))}
         env = {**self.base, "CHAT": self.chat.url, "POOLING": self.pooling.url, "MODEL": models["chat"],
                "POOLING_MODEL": models["pooling"], "TRITON_MODEL": "smollm2",
-               "TRITON": self.triton.url if self.triton else ""}
+               "TRITON": self.triton.url if self.triton else "", "TOOLS": self.tools.url if self.tools else ""}
         for s in reference.scripts():
             for i, r in enumerate(s.routes):
-                if s.server == "triton" and not self.triton:
+                if (s.server == "triton" and not self.triton) or (s.server == "tools" and not self.tools):
                     continue
                 job = None
                 if "{id}" in r.path:   # a background response still running, for GET and cancel
@@ -250,7 +272,7 @@ class Lab:
                 self.results["curl", f"{s.path.stem}:{r.method} {r.path}"] = (p.returncode, p.stdout, p.stderr, r.expect)
 
     def stop(self):
-        for server in (self.keyed, self.triton):
+        for server in (self.keyed, self.triton, self.tools):
             if server:
                 server.stop()
         self.pool.shutdown()
@@ -271,7 +293,7 @@ def lab():
 
 def result(lab, scenario, script):
     if (scenario, script) not in lab.results:
-        server = "triton" if family(script) == "triton" else "keyed"
+        server = family(script) if family(script) in ("triton", "tools") and scenario == "live" else "keyed"
         pytest.skip(f"no {server} server: {lab.errors.get(server, 'not started')}")
     return lab.results[scenario, script]
 
@@ -299,6 +321,12 @@ def test_script_against_the_lab(lab, script):
     for pattern in LIVE[script]:
         assert re.search(pattern, out, re.M), f"{pattern!r} not in the output:\n{out[-1500:]}"
     assert "\\u" not in out, "Chinese printed as \\uXXXX escapes"
+
+
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if family(s) == "tools"])
+def test_tools_script_without_a_parser(lab, script):
+    """The lab's chat server runs with vLLM's defaults: no tool-call parser, a real 400 naming the flags."""
+    assert_one_line_error(*result(lab, "no parser", script)[:3], r"HTTP 400", r"--tool-call-parser")
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -346,7 +374,7 @@ def reference_routes():
 @pytest.mark.parametrize("route", reference_routes())
 def test_reference_curl_line(lab, route):
     if ("curl", route) not in lab.results:
-        pytest.skip(f"no Triton: {lab.errors.get('triton')}")
+        pytest.skip(f"no Triton or tools server: {lab.errors.get('triton') or lab.errors.get('tools')}")
     code, status, err, expect = lab.results["curl", route]
     assert code == 0 and status == str(expect), f"curl exit {code}, HTTP {status} (expected {expect}): {err}"
 
