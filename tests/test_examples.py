@@ -127,6 +127,9 @@ GENERATE_ONLY_OPEN = {"ops/elastic_ep.py", "ops/elastic_ep.sh"}
 EXPECTED_FAILURE = {
     "classify/classify.py": r"^error: HTTP 404 from POST /classify: .* which is not a classifier$",
     "classify/classify.sh": r'^error: HTTP 404 from POST /classify: \{"detail":"Not Found"\}$',
+    # /v1/systemone serves only the architectures vLLM 0.32 lists (Qwen3, ...): 501 for the lab's model
+    "chat/systemone.py": r"^error: HTTP 501 from POST /v1/systemone: The model does not support the structured decision API$",
+    "chat/systemone.sh": r'^error: HTTP 501 from POST /v1/systemone: \{"error":\{"message":"The model does not support the structured decision API".*$',
 }
 
 
@@ -337,7 +340,8 @@ def test_script_with_the_server_down(lab, script):
 @pytest.mark.parametrize("script", [s for s in SCRIPTS if reads_model(s)])
 def test_script_with_an_unknown_model(lab, script):
     code, out, err, _ = result(lab, "unknown model", script)
-    assert_one_line_error(code, out, err, r"404")
+    # /v1/systemone answers 501 before it looks at the model when the architecture is not supported
+    assert_one_line_error(code, out, err, r"404|HTTP 501 from POST /v1/systemone" if "systemone" in script else r"404")
 
 
 @pytest.mark.parametrize("script", [s for s in SCRIPTS if family(s) != "triton"])

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Structured decisions: the curl version of systemone.py (501 unless the model's architecture is supported).
+set -euo pipefail
+ROOT="${OPENAI_BASE_URL:-http://127.0.0.1:8000/v1}"; ROOT="${ROOT%/}"; ROOT="${ROOT%/v1}"
+AUTH=(); if [ -n "${OPENAI_API_KEY:-}" ]; then AUTH=(-H "Authorization: Bearer $OPENAI_API_KEY"); fi
+
+call() {  # call METHOD PATH [JSON]: print the body; on failure one line on stderr and exit 1
+  local out code
+  out=$(curl -sS -X "$1" "$ROOT$2" "${AUTH[@]}" -H 'Content-Type: application/json' \
+        ${3:+--data-binary "$3"} -w '\n%{http_code}' 2>&1) \
+    || { echo "error: no answer from $ROOT (${out%%$'\n'*}): is the server running?" >&2; exit 1; }
+  code="${out##*$'\n'}"; out="${out%$'\n'*}"
+  if [ "$code" -ge 400 ]; then
+    echo "error: HTTP $code from $1 $2: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)" >&2; exit 1
+  fi
+  printf '%s\n' "$out"
+}
+show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; Chinese kept readable)
+  local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
+}
+
+if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+  MODELS=$(call GET /v1/models)
+  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+fi
+
+BODY=$(cat <<JSON
+{
+  "model": "$MODEL",
+  "state": "The sky is blue.",
+  "questions": {"q1": {"type": "yes_no", "instructions": "Is the sky blue?"}}
+}
+JSON
+)
+show POST /v1/systemone "$BODY"
