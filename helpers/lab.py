@@ -484,9 +484,7 @@ class KeyedServer(ExtraServer):
         self.api_key = api_key
         self.model_id = POOLING_MODEL_ID
         port = free_port()
-        command = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
-                   "--port", str(port), "--enforce-eager", "--model", model_dir,
-                   "--served-model-name", self.model_id, "--runner", "pooling"]
+        command = lesson_vllm_command(python, port, model_dir, self.model_id) + ["--runner", "pooling"]
         super().__init__("keyed", command, env={**SERVER_ENV, "VLLM_API_KEY": api_key},
                          log_dir=log_dir, timeout=timeout, port=port)
 
@@ -497,6 +495,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_python() -> str:
+    """The lab's vLLM environment's python (SERVER_PYTHON, set by `make`), or a one-line LabError."""
+    python = os.environ.get("SERVER_PYTHON")
+    if not python or not Path(python).exists():
+        raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
+                       "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
+    return python
+
+
+def lesson_vllm_command(python: str, port: int, model_dir: str, served_name: str) -> list:
+    """The start of a lesson server's command line: vLLM's OpenAI server on HOST:port, eager."""
+    return [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST, "--port", str(port),
+            "--enforce-eager", "--model", model_dir, "--served-model-name", served_name]
+
+
 def _log_dir() -> Path:
     return Path(os.environ.get("LOG_DIR", ROOT / "logs"))
 
@@ -504,10 +517,7 @@ def _log_dir() -> Path:
 def start_keyed_server(api_key: str, timeout: float = 300) -> KeyedServer:
     """Start a KeyedServer from the lab's vLLM environment (SERVER_PYTHON, set by `make`), with
     the model the lab's pooling server serves (its /v1/models names the folder)."""
-    python = os.environ.get("SERVER_PYTHON")
-    if not python or not Path(python).exists():
-        raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
-                       "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
+    python = server_python()
     pooling = settings_for("pooling").v1
     try:
         models = requests.get(f"{pooling}/models", timeout=10).json()["data"]
@@ -529,10 +539,8 @@ class LessonChatServer(ExtraServer):
                  log_dir: Path, timeout: float, max_model_len: int, stream=None):
         self.model_id = model_id
         port = free_port()
-        command = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
-                   "--port", str(port), "--enforce-eager", "--model", model_dir,
-                   "--served-model-name", model_id, "--dtype", "float32",
-                   "--max-model-len", str(max_model_len)]
+        command = lesson_vllm_command(python, port, model_dir, model_id) + [
+            "--dtype", "float32", "--max-model-len", str(max_model_len)]
         if os.environ.get("LAB_CHAT_TEMPLATE"):   # the lab's --chat-template, when it set one
             command += ["--chat-template", os.environ["LAB_CHAT_TEMPLATE"]]
         command += [str(arg) for arg in extra_args]
@@ -548,10 +556,7 @@ def start_lesson_chat_server(name: str, extra_args: list, timeout: float = 300,
     extra_args (a list of command-line flags). Its log is logs/<name>.log. `stream` takes the
     progress lines while it starts (default stderr; a notebook starting it in a background thread
     passes its own, so they do not land in whichever cell runs meanwhile)."""
-    python = os.environ.get("SERVER_PYTHON")
-    if not python or not Path(python).exists():
-        raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
-                       "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
+    python = server_python()
     chat = settings_for("chat")
     try:
         models = requests.get(f"{chat.v1}/models", timeout=10).json()["data"]
@@ -575,19 +580,14 @@ def start_audio_server(timeout: float = 600, stream=None) -> ExtraServer:
     the folder and audio decoders lab/prepare_audio.py put in AUDIO_DIR (set by `make`); the
     decoders reach it on PYTHONPATH, so the server environment itself stays as it is. Whisper's
     context is 448 tokens (its decoder's positions), hence --max-model-len 448."""
-    python = os.environ.get("SERVER_PYTHON")
+    python = server_python()
     audio_dir = Path(os.environ.get("AUDIO_DIR") or "/nonexistent")
-    if not python or not Path(python).exists():
-        raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
-                       "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
     if not (audio_dir / ".installed").is_file():
         raise LabError("the Whisper model is not prepared (AUDIO_DIR): `make lab` and `make test` "
                        "prepare it (lab/prepare_audio.py), or point AUDIO_BASE_URL at a server")
     port = free_port()
-    command = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
-               "--port", str(port), "--enforce-eager", "--model", str(audio_dir / "whisper-base"),
-               "--served-model-name", AUDIO_MODEL_ID, "--dtype", "float32",
-               "--max-model-len", "448"]
+    command = lesson_vllm_command(python, port, str(audio_dir / "whisper-base"), AUDIO_MODEL_ID) + [
+        "--dtype", "float32", "--max-model-len", "448"]
     env = {**SERVER_ENV, "PYTHONPATH": str(audio_dir / "site")}
     return ExtraServer("audio", command, env=env, log_dir=_log_dir(), timeout=timeout, port=port,
                        stream=stream)
