@@ -28,7 +28,7 @@ VENV ?= .venv
 INSTALL := $(PYTHON) lab/install.py --tools $(CACHE_DIR)/tools
 PYTEST_ARGS ?=
 # CHAT_MODEL, CHAT_SERVED_NAME, CHAT_MAX_MODEL_LEN, CHAT_TEMPLATE (the chat model the embedded lab
-# serves, helpers/lab.py) reach the launcher through the environment, as make exports them.
+# serves, lab/launcher.py) reach the launcher through the environment, as make exports them.
 
 # make test-portability: the chat lessons against the embedded weights served in a deliberately
 # different configuration (name, context length, a non-ChatML template), on a port of its own.
@@ -55,7 +55,7 @@ export AUDIO_DIR := $(abspath $(AUDIO_DIR))
 export MODELS_DIR CHAT_PORT POOLING_PORT
 
 PLATFORM := $(shell uname -s)-$(shell uname -m)
-LAB := $(VENV)/bin/python -m helpers.lab
+LAB := $(VENV)/bin/python -m lab
 NOTEBOOK_ENV := $(VENV)/.installed
 ifeq ($(SERVERS),embedded)
 SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.installed \
@@ -164,7 +164,7 @@ execute: install $(AUDIO)
 	  --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.allow_errors=True notebooks/[0-9]*.ipynb
 
 stop:
-	$(VENV)/bin/python -m helpers.lab stop
+	$(LAB) stop
 
 clean:
 	rm -rf $(VENV) $(VENV).lock logs build *.egg-info

@@ -1,5 +1,5 @@
 """Other engines' native APIs: Hugging Face TGI's request and response schemas (from its published
-OpenAPI spec, copied into specs/), and translating request parameters between TGI's
+OpenAPI spec, copied into lab/specs/), and translating request parameters between TGI's
 `/generate`, vLLM's old demo `/generate` and the OpenAI-style `/v1/completions` (notebooks 40-43).
 
     from helpers.engines import tgi_errors, tgi_to_openai, openai_to_tgi
@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+SPECS = Path(__file__).resolve().parent.parent / "lab" / "specs"
 TGI_SPEC = SPECS / "tgi-3.3-openapi.json"
 
 

@@ -6,7 +6,7 @@ adds when no system message is sent, the generation prompt), so a lesson works w
 model family. The `hand_written()` renderers are ILLUSTRATIONS of three template families, for
 comparison in the lessons; never build prompts like this for a real model: send `messages` and
 let the server apply the model's own template (or start it with --chat-template).
-`render_file()` renders a real template file (such as the copy of Qwen3's in specs/) locally
+`render_file()` renders a real template file (such as the copy of Qwen3's in lab/specs/) locally
 with jinja2, the way transformers does, for templates no server here runs.
 """
 from __future__ import annotations
@@ -227,7 +227,7 @@ def hand_written(family: str, messages: list, add_generation_prompt: bool = True
     return text + (spec["generation"] if add_generation_prompt else "")
 
 
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+SPECS = Path(__file__).resolve().parent.parent / "lab" / "specs"
 
 
 def render_file(path, messages: list, add_generation_prompt: bool = True, **variables) -> str:

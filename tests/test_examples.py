@@ -3,11 +3,11 @@ against a port nobody listens on, with an unknown model and with a wrong API key
 REFERENCE.md shows; and REFERENCE.md against what examples/make_reference.py writes.
 
 The wrong-key runs need a server that checks keys. The lab's chat and pooling servers do not, so a
-module fixture starts one keyed vLLM (helpers.lab.start_keyed_server: the pooling model, ~50 s,
+module fixture starts one keyed vLLM (lab.start_vllm(model="pooling", env={"VLLM_API_KEY": ...}): the pooling model, ~50 s,
 overlapped with the other runs) and points every script at it. vLLM checks the key in a middleware
 before any route is matched, so a chat script meets the same real 401 there as a pooling script (its
 first request, GET /v1/models or the route itself, is under /v1). No stub stands in for vLLM.
-The Triton scripts run against a real Triton (helpers.lab.start_triton_server, ~10 s).
+The Triton scripts run against a real Triton (lab.start_triton, ~10 s).
 All runs go through one thread pool; the file takes about 2 minutes on the lab's 2 cores.
 """
 import concurrent.futures
@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from helpers.config import settings_for
-from helpers.lab import LabError, free_port, start_keyed_server, start_lesson_chat_server, start_triton_server
+from lab import LabError, free_port, start_triton, start_vllm
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -36,7 +36,7 @@ HEADERS = {s.path.relative_to(EXAMPLES).as_posix(): s for s in reference.scripts
 GUARDED = ("/v1", "/v2", "/inference", "/cohere")   # vLLM's AuthenticationMiddleware.GUARDED_PREFIX
 POOLING_FAMILIES = {"embeddings", "rerank", "score", "pooling", "classify"}
 # Tool calling needs a chat server with a tool-call parser, which the lab's has not (vLLM's default):
-# the tools scripts run against a second one (helpers.lab.start_lesson_chat_server, the lab's model),
+# the tools scripts run against a second one (lab.start_vllm, the lab's model),
 # and against the lab's own chat server, where they must fail with vLLM's one-line 400.
 TOOL_PARSER_FLAGS = ["--enable-auto-tool-choice", "--tool-call-parser", "hermes"]
 WRONG_KEY, RIGHT_KEY = "wrong-key", "examples-test-key"
@@ -204,9 +204,9 @@ class Lab:
 
     def run_all(self):
         started = self.started = time.monotonic()
-        keyed = self.pool.submit(self.start, "keyed", lambda: start_keyed_server(RIGHT_KEY))
-        triton = self.pool.submit(self.start, "triton", start_triton_server)
-        tools = self.pool.submit(self.start, "tools", lambda: start_lesson_chat_server(
+        keyed = self.pool.submit(self.start, "keyed", lambda: start_vllm("keyed", model="pooling", env={"VLLM_API_KEY": RIGHT_KEY}))
+        triton = self.pool.submit(self.start, "triton", start_triton)
+        tools = self.pool.submit(self.start, "tools", lambda: start_vllm(
             "examples-tools", TOOL_PARSER_FLAGS))
         dead = f"http://127.0.0.1:{free_port()}"
         jobs = []

