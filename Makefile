@@ -135,8 +135,11 @@ serve: check-platform
 lab: install $(AUDIO)
 	$(RUN) $(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(BROWSER_FLAG) $(ROOT_FLAG)
 
+# The JUnit XML gives each notebook's time; tools/test_times.py sums it (README, "Tests").
 test: install browser $(AUDIO)
-	$(RUN) $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	@$(RUN) $(VENV)/bin/python -m pytest --junitxml=logs/junit.xml $(PYTEST_ARGS); status=$$?; \
+	  $(VENV)/bin/python tools/test_times.py logs/junit.xml > logs/test-times.md 2>/dev/null && \
+	  echo "make test: time per notebook and test file in logs/test-times.md"; exit $$status
 
 # Always the embedded servers (whatever SERVERS says); the pooling server is the lab's own.
 test-portability: check-platform

@@ -7,21 +7,12 @@ The chat server follows the openai SDK's own variables, so one setting serves th
     OPENAI_API_KEY    its API key, if it was started with --api-key   (default: none)
     CHAT_MODEL        model id to send; discovered from GET /v1/models when unset
 
-(`make lab CHAT_MODEL=FOLDER-OR-HUB-ID` uses the same variable for what the embedded lab serves;
-the lab then hands the notebooks CHAT_MODEL set to the id it serves it under: helpers/lab.py.)
-
-The pooling (embeddings / rerank / score) server has its own trio:
-
-    POOLING_BASE_URL  (default http://127.0.0.1:8001/v1)
-    POOLING_API_KEY   (default: OPENAI_API_KEY)
-    POOLING_MODEL     (discovered from GET /v1/models when unset)
-
-A speech-to-text server (notebook 50, Whisper) has a third; there is no default address (the
-lesson starts its own Whisper server when AUDIO_BASE_URL is unset):
-
-    AUDIO_BASE_URL    AUDIO_API_KEY (default: OPENAI_API_KEY)    AUDIO_MODEL
-
-Precedence, highest first: an argument passed in code, the environment variable, the default.
+The pooling (embeddings / rerank / score) server has its own trio, POOLING_BASE_URL (default
+http://127.0.0.1:8001/v1), POOLING_API_KEY (default: OPENAI_API_KEY) and POOLING_MODEL; a
+speech-to-text server (notebook 50) a third, AUDIO_BASE_URL (no default: the lesson starts its own
+Whisper), AUDIO_API_KEY and AUDIO_MODEL. Precedence: an argument in code, the variable, the default.
+(`make lab CHAT_MODEL=FOLDER-OR-HUB-ID` names what the lab serves; the lab then hands the notebooks
+CHAT_MODEL set to the id it serves it under: lab/launcher.py.)
 """
 from __future__ import annotations
 

@@ -1,24 +1,18 @@
-"""Reading a server's Prometheus `/metrics` (notebook 32 builds this step by step; 31, 33, 36 and
-37 use it): values by name and labels, what changed between two reads, histogram quantiles.
+"""Measuring a server: `/metrics` read as notebook 32 builds it (used by 31, 33, 36, 37), and one
+streamed request timed as notebook 33 teaches it (used by 37).
 
-    before = read_metrics(chat)                        # an Endpoint, or a URL ending in /metrics
-    ...                                                # requests
-    moved = read_metrics(chat).since(before)           # counters and histograms: what this added
-    moved.value("vllm:generation_tokens_total")        # summed over label sets (engines, models)
-    ttft = moved.histogram("vllm:time_to_first_token_seconds")
-    ttft.count, ttft.sum, ttft.quantile(0.95)
-
-Parsing is prometheus_client's (its parser names a counter's family without `_total`; samples
-keep it).
+    before = read_metrics(chat)                      # an Endpoint (its key is sent) or a URL
+    moved = read_metrics(chat).since(before)         # counters and histograms: what came since
+    moved.value("vllm:generation_tokens_total")      # summed over label sets (engines, models)
+    moved.histogram("vllm:time_to_first_token_seconds").quantile(0.95)
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
-
-INF = float("inf")
 
 
 @dataclass(frozen=True)
@@ -28,13 +22,12 @@ class Histogram:
     count: float
 
     def quantile(self, q: float) -> float:
-        """PromQL's histogram_quantile: linear interpolation inside the bucket where the
-        cumulative count passes q * count (from 0 in the first bucket; the last finite bound when
-        it falls in +Inf). An estimate: only as fine as the buckets."""
+        """PromQL's histogram_quantile: linear interpolation inside the bucket where the cumulative
+        count passes q * count (from 0 in the first bucket; the last finite bound in +Inf)."""
         target, lower, below = q * self.count, 0.0, 0.0
         for bound, cumulative in self.buckets:
             if cumulative >= target:
-                if bound == INF:
+                if bound == float("inf"):
                     return lower
                 return lower + (bound - lower) * (target - below) / max(cumulative - below, 1e-9)
             lower, below = bound, cumulative
@@ -42,7 +35,8 @@ class Histogram:
 
 
 class Metrics:
-    """One read of /metrics: {(sample name, labels): value}, and the families with their help."""
+    """One read of /metrics: `samples` {(sample name, labels): value}; `families` by name
+    (prometheus_client names a counter's family without `_total`; its samples keep it)."""
 
     def __init__(self, samples: dict, families: dict | None = None):
         self.samples, self.families = samples, families or {}
@@ -51,13 +45,12 @@ class Metrics:
     def parse(cls, text: str) -> "Metrics":
         families = {f.name: f for f in text_string_to_metric_families(text)}
         samples = {}
-        for family in families.values():
-            for s in family.samples:
-                key = (s.name, tuple(sorted(s.labels.items())))
-                samples[key] = samples.get(key, 0.0) + s.value
+        for s in (s for family in families.values() for s in family.samples):
+            key = (s.name, tuple(sorted(s.labels.items())))
+            samples[key] = samples.get(key, 0.0) + s.value
         return cls(samples, families)
 
-    def _matching(self, name: str, labels: dict):
+    def _matching(self, name: str, labels: dict) -> list:
         wanted = {k: str(v) for k, v in labels.items()}.items()
         return [(dict(key), value) for (sample, key), value in self.samples.items()
                 if sample == name and wanted <= dict(key).items()]
@@ -71,11 +64,9 @@ class Metrics:
         return [key for key, _ in self._matching(name, {})]
 
     def histogram(self, name: str, **labels) -> Histogram:
-        """`name`'s buckets, sum and count, summed over the label sets that include `labels`."""
         buckets = {}
         for key, value in self._matching(f"{name}_bucket", labels):
-            bound = float(key["le"])
-            buckets[bound] = buckets.get(bound, 0.0) + value
+            buckets[float(key["le"])] = buckets.get(float(key["le"]), 0.0) + value
         return Histogram(sorted(buckets.items()), self.value(f"{name}_sum", **labels),
                          self.value(f"{name}_count", **labels))
 
@@ -86,9 +77,22 @@ class Metrics:
 
 
 def read_metrics(server, timeout: float = 10) -> Metrics:
-    """GET /metrics from an Endpoint (its key is sent) or a URL, parsed."""
     url = server if isinstance(server, str) else f"{server.url}/metrics"
-    headers = {} if isinstance(server, str) else server.headers
-    answer = requests.get(url, headers=headers, timeout=timeout)
+    answer = requests.get(url, headers={} if isinstance(server, str) else server.headers, timeout=timeout)
     answer.raise_for_status()
     return Metrics.parse(answer.text)
+
+
+def timed_stream(client, model: str, messages: list, max_tokens: int, **extra_body) -> dict:
+    """One streamed chat completion of exactly `max_tokens` tokens (ignore_eos), timed on arrival:
+    start, ttft (s to the first token), gaps (s between tokens), end, tokens, prompt_tokens."""
+    started, arrivals, usage = time.perf_counter(), [], None
+    for chunk in client.chat.completions.create(
+            model=model, messages=messages, max_tokens=max_tokens, temperature=0, stream=True,
+            stream_options={"include_usage": True}, extra_body={"ignore_eos": True, **extra_body}):
+        if chunk.choices and chunk.choices[0].delta.content:
+            arrivals.append(time.perf_counter())
+        usage = chunk.usage or usage
+    return {"start": started, "ttft": arrivals[0] - started, "end": time.perf_counter(),
+            "gaps": [b - a for a, b in zip(arrivals, arrivals[1:])],
+            "tokens": usage.completion_tokens, "prompt_tokens": usage.prompt_tokens}

@@ -1,9 +1,7 @@
-"""Finding a server, waiting for it, and handing out clients that point at it."""
+"""Finding a server and handing out clients that point at it."""
 from __future__ import annotations
 
 import json
-import sys
-import time
 from dataclasses import dataclass
 
 import requests
@@ -117,46 +115,6 @@ def connect(kind: str = "chat", *, base_url: str | None = None, api_key: str | N
     if not quiet:
         print(endpoint.describe())
     return endpoint
-
-
-def wait_for_server(url: str, *, timeout: float = 300, interval: float = 2,
-                    label: str | None = None, process=None, stream=None,
-                    health: str = "/health") -> float:
-    """Poll URL + `health` (vLLM's /health; Triton's /v2/health/ready) until it answers 200;
-    return the seconds it took.
-
-    Shows a progress line while waiting. `process` (a Popen) lets it notice a server that
-    died during start-up instead of waiting out the timeout.
-    """
-    stream = stream or sys.stderr
-    label = label or url
-    live = hasattr(stream, "isatty") and stream.isatty()
-    started = time.monotonic()
-    last_note = -30.0
-    while True:
-        waited = time.monotonic() - started
-        try:
-            if requests.get(f"{url.rstrip('/')}{health}", timeout=5).status_code == 200:
-                if live:
-                    stream.write("\r")
-                stream.write(f"{label}: ready after {waited:.0f} s\n")
-                stream.flush()
-                return waited
-        except requests.exceptions.RequestException:
-            pass
-        if process is not None and process.poll() is not None:
-            raise ServerUnavailable(f"{label} exited with status {process.returncode} "
-                                    f"while starting")
-        if waited > timeout:
-            raise ServerUnavailable(f"{label} did not become healthy within {timeout:.0f} s")
-        if live:
-            stream.write(f"\r{label}: waiting for {url}{health} ... {waited:.0f} s")
-            stream.flush()
-        elif waited - last_note >= 15:
-            stream.write(f"{label}: waiting for {url}{health} ... {waited:.0f} s\n")
-            stream.flush()
-            last_note = waited
-        time.sleep(interval)
 
 
 UNSERVED_MODEL = "Qwen2-7B-Instruct"   # the seeds' model name; a name most servers do not serve

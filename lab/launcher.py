@@ -43,11 +43,8 @@ from pathlib import Path
 
 import requests
 
-from helpers.errors import ServerError
-from helpers.server import wait_for_server
-
 from .servers import (HOST, POOLING_MODEL_ID, ROOT, SERVER_ENV, LabError, log_dir, port_in_use,
-                      spawn, start_time, stop_group)
+                      spawn, start_time, stop_group, wait_healthy)
 
 CHAT_MODEL_ID = "SmolLM2-135M-Instruct"
 SUPPORTED = {("Linux", "x86_64"), ("Linux", "aarch64")}
@@ -255,9 +252,9 @@ class Lab:
             if server.reused:
                 continue
             try:
-                wait_for_server(server.url, timeout=self.timeout, label=f"{server.name} server",
-                                process=server.process)
-            except ServerError as exc:
+                wait_healthy(server.url, label=f"{server.name} server", timeout=self.timeout,
+                             process=server.process, stream=sys.stderr)
+            except LabError as exc:
                 tail = (self.log_dir / f"{server.name}.log").read_text(errors="replace")
                 print("".join(tail.splitlines(True)[-15:]), file=sys.stderr)
                 raise LabError(f"{exc}; the last lines of {self._rel(server)} are above") from None
@@ -420,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
             while True:
                 time.sleep(3600)
         child_env = lab.environment()
-        if template:   # lesson servers (start_lesson_chat_server) render prompts the same way
+        if template:   # lesson servers (lab.servers.start_vllm) render prompts the same way
             child_env["LAB_CHAT_TEMPLATE"] = template
         return run_child(args.command, child_env)
     except LabError as exc:

@@ -198,6 +198,30 @@ class _Progress:
             self.last = waited
 
 
+def wait_healthy(url: str, health: str = "/health", *, label: str, timeout: float, process=None,
+                 started: float | None = None, stream=None) -> float:
+    """Poll url + health until it answers 200, with one progress line; the seconds waited (since
+    `started`, a time.monotonic(), when given). `process` (a Popen) that exits ends the wait."""
+    progress = _Progress(stream)
+    started = time.monotonic() if started is None else started
+    while True:
+        waited = time.monotonic() - started
+        try:
+            if requests.get(f"{url}{health}", timeout=5).status_code == 200:
+                progress.update(f"{label}: ready after {waited:.0f} s", waited, final=True)
+                return waited
+        except requests.exceptions.RequestException:
+            pass
+        if (process is not None and process.poll() is not None) or waited > timeout:
+            why = (f"exited with status {process.returncode} while starting"
+                   if process is not None and process.poll() is not None else
+                   f"did not become healthy within {timeout:.0f} s")
+            progress.update(f"{label}: {why}", waited, final=True)
+            raise LabError(f"{label} {why}")
+        progress.update(f"{label}: starting ... {waited:.0f} s", waited)
+        time.sleep(1)
+
+
 class LessonServer:
     """A server a lesson starts and stops.
 
@@ -239,28 +263,15 @@ class LessonServer:
 
     def wait(self) -> float:
         """Block until `health` answers 200 (one line that updates); the seconds since the start."""
-        if self.startup_s is not None:
-            return self.startup_s
-        progress = _Progress(self.stream)
-        label = f"{self.name} server"
-        while True:
-            waited = time.monotonic() - self.started
+        if self.startup_s is None:
             try:
-                if requests.get(f"{self.url}{self.health}", timeout=5).status_code == 200:
-                    self.startup_s = waited
-                    progress.update(f"{label}: ready after {waited:.0f} s", waited, final=True)
-                    return waited
-            except requests.exceptions.RequestException:
-                pass
-            if self.process.poll() is not None or waited > self.timeout:
-                why = (f"exited with status {self.process.returncode} while starting"
-                       if self.process.poll() is not None else
-                       f"did not become healthy within {self.timeout:.0f} s")
+                self.startup_s = wait_healthy(self.url, self.health, label=f"{self.name} server",
+                                              timeout=self.timeout, process=self.process,
+                                              started=self.started, stream=self.stream)
+            except LabError as exc:
                 self._stop_quietly()
-                progress.update(f"{label}: {why}", waited, final=True)
-                raise LabError(f"{label} {why}; its log is {self._rel(self.log)}")
-            progress.update(f"{label}: starting ... {waited:.0f} s", waited)
-            time.sleep(1)
+                raise LabError(f"{exc}; its log is {self._rel(self.log)}") from None
+        return self.startup_s
 
     @property
     def running(self) -> bool:

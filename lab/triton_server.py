@@ -125,7 +125,7 @@ if __name__ == "__main__":
     finally:
         # Triton's Python backend stubs ignore SIGTERM and can outlive tritonserver when the stop
         # is cut short (a kernel that exits, a SIGTERM from PR_SET_PDEATHSIG). When this script
-        # leads its own process group (helpers.lab starts it so), take the whole group with it.
+        # leads its own process group (lab.servers starts it so), take the whole group with it.
         sys.stdout.flush()
         if os.getpgrp() == os.getpid():
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
