@@ -8,13 +8,13 @@ from .config import Settings, server_root, settings_for
 from .display import curl, highlight, show, to_json
 from .errors import (APIError, ConfigError, ServerError, ServerUnavailable, check, explain,
                      install_ipython_handler)
-from .server import TIMEOUT, Endpoint, common_errors, connect, session
+from .server import TIMEOUT, Endpoint, connect, session
 
 
 install_ipython_handler()
 
 __all__ = [
     "APIError", "ConfigError", "Endpoint", "ServerError", "ServerUnavailable", "Settings",
-    "TIMEOUT", "check", "common_errors", "connect", "curl", "explain", "highlight", "server_root", "session",
+    "TIMEOUT", "check", "connect", "curl", "explain", "highlight", "server_root", "session",
     "settings_for", "show", "to_json",
 ]

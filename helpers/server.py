@@ -1,7 +1,6 @@
 """Finding a server and handing out clients that point at it."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import requests
@@ -115,55 +114,3 @@ def connect(kind: str = "chat", *, base_url: str | None = None, api_key: str | N
     if not quiet:
         print(endpoint.describe())
     return endpoint
-
-
-UNSERVED_MODEL = "Qwen2-7B-Instruct"   # the seeds' model name; a name most servers do not serve
-
-
-def unserved_model(server: Endpoint) -> str:
-    """A model name this server does not serve (the seeds' Qwen2-7B-Instruct, unless it does)."""
-    name = UNSERVED_MODEL
-    while name in server.models:
-        name += "-not-served"
-    return name
-
-
-def context_length(server: Endpoint) -> int:
-    """The server's context window (max_model_len), read from GET /v1/models; never assumed."""
-    if server.max_model_len:
-        return server.max_model_len
-    with session(server) as s:
-        data = s.get(f"{server.v1}/models").json().get("data", [])
-    length = next((m.get("max_model_len") for m in data if m.get("id") == server.model), None)
-    if not length:
-        raise APIError(f"{server.url} does not say its context length (no max_model_len in "
-                       f"GET /v1/models); pass a budget that is surely too large instead.")
-    return length
-
-
-def common_errors(server: Endpoint, path: str, body: dict, budget: str = "max_tokens") -> dict:
-    """Send `body` to `path` three times, broken in the three everyday ways: a model name the
-    server does not serve, a `budget` field (max_tokens, max_output_tokens) one token larger than
-    the context window the server reports, and JSON with a syntax error. Prints one line each
-    (status and what to do); returns the statuses.
-
-    Notebook 01 shows these three once, one cell each; later notebooks show only the errors
-    specific to their route. This stays for scripts and tests that want all three at once."""
-    url = f"{server.url}{path}"
-    broken = json.dumps({**body, "model": server.model}, ensure_ascii=False)[:-1] + ",}"
-    attempts = {
-        "wrong model name": dict(json={**body, "model": unserved_model(server)}),
-        f"{budget} beyond the context": dict(json={**body, budget: context_length(server) + 1}),
-        "malformed JSON body": dict(data=broken.encode(), headers={"Content-Type": "application/json"}),
-    }
-    statuses = {}
-    with session(server) as s:
-        for label, request in attempts.items():
-            response = s.post(url, **request)
-            statuses[label] = response.status_code
-            try:
-                response.raise_for_status()
-                print(f"{label}: HTTP {response.status_code} (accepted)")
-            except requests.exceptions.HTTPError as exc:
-                print(f"{label}: {explain(exc)}")
-    return statuses

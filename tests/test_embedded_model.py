@@ -40,9 +40,43 @@ def test_connect_rejects_a_model_the_server_does_not_serve(chat):
     assert "does not serve 'gpt-4o'" in str(info.value) and chat.model in str(info.value)
 
 
-def test_common_errors_produces_the_three_everyday_errors(chat, capsys):
-    from helpers import common_errors
+UNSERVED_MODEL = "Qwen2-7B-Instruct"   # the seeds' model name; a name most servers do not serve
 
+
+def common_errors(server, path: str, body: dict) -> dict:
+    """Send `body` to `path` broken in the three everyday ways notebook 01 shows one cell each: a
+    model name the server does not serve, max_tokens one token over the context window the server
+    reports, and JSON with a syntax error. Prints explain()'s line for each; returns the statuses."""
+    import json
+
+    import requests
+
+    from helpers import explain, session
+
+    url, model = f"{server.url}{path}", UNSERVED_MODEL
+    while model in server.models:
+        model += "-not-served"
+    broken = json.dumps({**body, "model": server.model}, ensure_ascii=False)[:-1] + ",}"
+    attempts = {
+        "wrong model name": dict(json={**body, "model": model}),
+        "max_tokens beyond the context": dict(json={**body, "max_tokens": server.max_model_len + 1}),
+        "malformed JSON body": dict(data=broken.encode(), headers={"Content-Type": "application/json"}),
+    }
+    statuses = {}
+    with session(server) as s:
+        for label, request in attempts.items():
+            response = s.post(url, **request)
+            statuses[label] = response.status_code
+            try:
+                response.raise_for_status()
+                print(f"{label}: HTTP {response.status_code} (accepted)")
+            except requests.exceptions.HTTPError as exc:
+                print(f"{label}: {explain(exc)}")
+    return statuses
+
+
+def test_common_errors_produces_the_three_everyday_errors(chat, capsys):
+    assert chat.max_model_len, "connect() reads the context length from /v1/models"
     statuses = common_errors(chat, "/v1/chat/completions",
                              {"model": chat.model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4})
     assert statuses == {"wrong model name": 404, "max_tokens beyond the context": 400, "malformed JSON body": 400}
