@@ -11,7 +11,10 @@ import argparse
 import json
 import re
 import sys
-import tomllib
+try:
+    import tomllib                  # Python 3.11+
+except ImportError:                 # 3.10: the same parser, from PyPI (requirements.txt)
+    import tomli as tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
