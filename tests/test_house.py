@@ -52,6 +52,7 @@ def test_notebook_cells_run_as_plain_python(path):
     for index, source in code_cells(path):
         assert not re.search(r"^\s*%%?\w", source, re.M), f"cell {index}: a magic; copied, it will not run"
         assert "register_cell_magic" not in source, f"cell {index}"
+        assert "input_transformers" not in source, f"cell {index}: a hidden magic (an input transformer)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
