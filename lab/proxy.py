@@ -164,6 +164,10 @@ class Proxy(LessonServer):
                          shown=["nginx", "-p", str(self.prefix), "-c", str(conf), "-g", "daemon off;"],
                          note=f"nginx {self.version}; its configuration is proxy.config")
 
+    @property
+    def listening_ports(self) -> list:
+        return list(self.ports.values())
+
     def access_lines(self) -> list[str]:
         return self.access_log.read_text().splitlines() if self.access_log.exists() else []
 

@@ -44,6 +44,10 @@ class Router(LessonServer):
                          shown=["vllm-router", *self.command[1:]], timeout=timeout, wait=wait)
 
     @property
+    def listening_ports(self) -> list:
+        return [self.port, self.metrics_port]
+
+    @property
     def metrics_url(self) -> str:
         return f"http://{HOST}:{self.metrics_port}/metrics"
 

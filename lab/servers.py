@@ -274,6 +274,11 @@ class LessonServer:
         return self.startup_s
 
     @property
+    def listening_ports(self) -> list:
+        """Every port it listens on; stop() checks that each is closed."""
+        return [self.port]
+
+    @property
     def running(self) -> bool:
         return self.process.poll() is None
 
@@ -285,11 +290,11 @@ class LessonServer:
         """Stop it and prove it: no process of its group left, nothing listening on its port."""
         took = stop_group(self.process.pid, self.name, process=self.process, stream=self.stream)
         left = group_alive(self.process.pid, self.process)
-        listening = port_in_use(self.port)
-        if left or listening:
+        taken = [port for port in self.listening_ports if port_in_use(port)]
+        if left or taken:
             raise LabError(f"{self.name} server did not stop: "
                            + ("its process group is still alive" if left else
-                              f"port {self.port} is still taken") + f" (pid {self.process.pid})")
+                              f"port {taken[0]} is still taken") + f" (pid {self.process.pid})")
         if took is not None:
             self.stopped_s = took
             print(f"{self.name} server: stopped in {took:.1f} s; its process group is gone and "
