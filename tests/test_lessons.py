@@ -21,6 +21,22 @@ def test_registry_lists_routes_servers_and_what_you_learn():
         assert isinstance(lesson["servers"], list) and lesson["learn"].strip(), lesson["number"]
 
 
+def test_registry_names_the_servers_each_lesson_starts():
+    """A lesson lists servers exactly when its code starts one through the lab (31's practice
+    server lives in the kernel); each vLLM flag the registry names is in the notebook's code."""
+    import re
+
+    for lesson in lessons.load(ROOT)["lesson"]:
+        path = ROOT / "notebooks" / f"{lesson['number']}_{lesson['slug']}.ipynb"
+        code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                         if c["cell_type"] == "code")
+        starts = bool(re.search(r"\bstart_(vllm|triton|nginx|router)\(", code))
+        listed = [s for s in lesson["servers"] if not s.startswith("practice")]
+        assert starts == bool(listed), (lesson["number"], lesson["servers"])
+        for flag in re.findall(r"--[a-z][a-z-]+", " ".join(listed)):
+            assert flag in code, (lesson["number"], flag)
+
+
 @pytest.fixture
 def copy(tmp_path):
     """README.md, the registry and every notebook, copied to tmp_path."""
