@@ -162,11 +162,8 @@ class Proxy(LessonServer):
         super().__init__("nginx", command, port=self.ports[first], timeout=timeout,
                          health="/proxy-health", stream=stream,
                          shown=["nginx", "-p", str(self.prefix), "-c", str(conf), "-g", "daemon off;"],
-                         note=f"nginx {self.version}; its configuration is proxy.config")
-
-    @property
-    def listening_ports(self) -> list:
-        return list(self.ports.values())
+                         note=f"nginx {self.version}; its configuration is proxy.config",
+                         extra_ports=[p for p in self.ports.values() if p != self.ports[first]])
 
     def access_lines(self) -> list[str]:
         return self.access_log.read_text().splitlines() if self.access_log.exists() else []

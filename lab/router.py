@@ -41,11 +41,8 @@ class Router(LessonServer):
                         "--policy", policy, "--prometheus-host", HOST,
                         "--prometheus-port", str(self.metrics_port), *map(str, extra_args)]
         super().__init__("router", self.command, env={"PYTHONUNBUFFERED": "1"}, port=port,
-                         shown=["vllm-router", *self.command[1:]], timeout=timeout, wait=wait)
-
-    @property
-    def listening_ports(self) -> list:
-        return [self.port, self.metrics_port]
+                         shown=["vllm-router", *self.command[1:]], timeout=timeout, wait=wait,
+                         extra_ports=[self.metrics_port])
 
     @property
     def metrics_url(self) -> str:

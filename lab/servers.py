@@ -233,8 +233,10 @@ class LessonServer:
 
     def __init__(self, name: str, command: list, *, port: int, env: dict | None = None,
                  shown: list | None = None, shown_env: dict | None = None, note: str = "",
-                 health: str = "/health", timeout: float = 600, stream=None, wait: bool = True):
+                 health: str = "/health", timeout: float = 600, stream=None, wait: bool = True,
+                 extra_ports: list = ()):
         self.name, self.port, self.health, self.timeout = name, port, health, timeout
+        self.listening_ports = [port, *extra_ports]     # stop() checks that each is closed
         self.url = f"http://{HOST}:{port}"
         self.command = [str(c) for c in command]
         self.shell = shell_line(shown or command, shown_env)
@@ -274,11 +276,6 @@ class LessonServer:
         return self.startup_s
 
     @property
-    def listening_ports(self) -> list:
-        """Every port it listens on; stop() checks that each is closed."""
-        return [self.port]
-
-    @property
     def running(self) -> bool:
         return self.process.poll() is None
 
@@ -297,8 +294,11 @@ class LessonServer:
                               f"port {taken[0]} is still taken") + f" (pid {self.process.pid})")
         if took is not None:
             self.stopped_s = took
+            ports = self.listening_ports
+            closed = (f"port {ports[0]} is" if len(ports) == 1 else
+                      f"ports {', '.join(map(str, ports))} are")
             print(f"{self.name} server: stopped in {took:.1f} s; its process group is gone and "
-                  f"port {self.port} is closed", file=self.stream or sys.stdout)
+                  f"{closed} closed", file=self.stream or sys.stdout)
 
     def __enter__(self):
         return self
@@ -372,10 +372,11 @@ def start_triton(timeout: float = 180, wait: bool = True) -> LessonServer:
     if not python or not Path(python).exists():
         raise LabError("Triton runs from its own environment, which `make lab` and `make test` set "
                        "up (TRITON_PYTHON): start JupyterLab with `make lab`")
-    port = free_port()
-    args = ["--http-port", str(port), "--chat-url", settings_for("chat").url,
-            "--pooling-url", settings_for("pooling").url]
+    port, grpc, metrics = free_port(), free_port(), free_port()
+    args = ["--http-port", str(port), "--grpc-port", str(grpc), "--metrics-port", str(metrics),
+            "--chat-url", settings_for("chat").url, "--pooling-url", settings_for("pooling").url]
     return LessonServer("triton", [python, str(ROOT / "lab" / "triton_server.py"), *args], port=port,
                         env={"PYTHONUNBUFFERED": "1"}, shown=["python", "lab/triton_server.py", *args],
                         note="run by the Triton environment's python, TRITON_PYTHON",
-                        timeout=timeout, wait=wait, health="/v2/models/minilm/ready")  # loaded last
+                        timeout=timeout, wait=wait, health="/v2/models/minilm/ready",  # loaded last
+                        extra_ports=[grpc, metrics])
