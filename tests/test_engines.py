@@ -15,7 +15,7 @@ def test_the_spec_is_the_one_copied_with_its_licence():
     spec = engines.tgi_spec()
     assert spec["info"]["title"] == "Text Generation Inference"
     assert spec["info"]["license"]["name"] == "Apache 2.0"
-    assert "Apache License" in (ROOT / "specs" / "LICENSE-TGI").read_text()
+    assert "Apache License" in (ROOT / "lab" / "specs" / "LICENSE-TGI").read_text()
 
 
 @pytest.mark.parametrize("name", sorted(TGI_EXAMPLES))
