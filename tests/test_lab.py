@@ -207,7 +207,7 @@ def test_keyed_server_keeps_the_key_off_the_command_line_and_stops(tmp_path, mon
     printed = capsys.readouterr().out
     assert f"$ VLLM_API_KEY=<hidden> vllm serve /nowhere --served-model-name m --host 127.0.0.1 --port {port}" in printed
     assert "s3cret-key" not in printed
-    assert f"keyed server: stopped in" in printed and f"port {port} is closed" in printed
+    assert "keyed server: stopped in" in printed and f"port {port} is closed" in printed
     assert not server.running and not servers.port_in_use(port)
 
 
