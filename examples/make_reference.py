@@ -198,8 +198,8 @@ def render() -> str:
             if r.body:
                 out.append(f"\nSmallest body:\n\n```json\n{r.body}\n```")
             out.append(f"\n```bash\n{curl_line(s, r)}\n```\n")
-    out.append("## Seed 000\n\nThe scripts of seed 000 (the blog post's `chat_completions.py` / `.sh` and "
-               "`completions.py` / `.sh`), adapted to these variables: [examples/seed000/](examples/seed000/).")
+    out.append("## The original post's scripts\n\nThe scripts of the original post (the Chinese blog post's `chat_completions.py` / `.sh` and "
+               "`completions.py` / `.sh`), adapted to these variables: [examples/original_post/](examples/original_post/).")
     return "\n".join(out) + "\n"
 
 

@@ -115,10 +115,10 @@ LIVE = {
     "triton/triton.py": [r"^triton \S+: extensions", r"inputs \[\('prompt', 'BYTES'", r"infer -> text BYTES \[1, 1\]: \['",
                          r"generate -> \{'model_name': "],
     "triton/triton.sh": [r'"name": "triton"', r'"datatype": "BYTES"', r'"text": "'],
-    "seed000/chat_completions.py": [r"\S"],
-    "seed000/chat_completions.sh": [r'"object": "chat.completion"', r'"content": "'],
-    "seed000/completions.py": [r"\S"],
-    "seed000/completions.sh": [r'"object": "text_completion"', r'"text": "'],
+    "original_post/chat_completions.py": [r"\S"],
+    "original_post/chat_completions.sh": [r'"object": "chat.completion"', r'"content": "'],
+    "original_post/completions.py": [r"\S"],
+    "original_post/completions.sh": [r'"object": "text_completion"', r'"text": "'],
 }
 # Routes outside vLLM's guarded prefixes that only a generating server has: the keyed vLLM of the
 # wrong-key runs serves the pooling model, so they answer 404 there (not 401: no key is checked).

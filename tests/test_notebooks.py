@@ -23,7 +23,7 @@ def test_notebook_is_a_lesson(path):
     assert re.search(r"^# \d\d · ", first, re.M), "title line '# NN · ...'"
     assert "## Common errors" in markdown and "## Try it" in markdown
     assert path.name in README, "listed in the README's index"
-    for target in re.findall(r"\]\(([^)#]+\.ipynb)", markdown):
+    for target in re.findall(r"\]\((?!https?:|mailto:)([^)#\s]+)", markdown):   # notebooks, folders, files
         assert (path.parent / target).exists(), f"broken link to {target}"
 
 
