@@ -1,6 +1,7 @@
 """The lesson registry (notebooks/lessons.toml), README.md's index and the notebooks' nav bars agree."""
 import json
 import shutil
+import re
 import sys
 from pathlib import Path
 
@@ -85,3 +86,12 @@ def test_a_title_line_numbered_unlike_its_file_is_found(copy):
     nb["cells"][0]["source"] = [line.replace("# 01 · ", "# 10 · ") for line in nb["cells"][0]["source"]]
     path.write_text(json.dumps(nb), encoding="utf-8")
     assert lessons.problems(copy) == [f"notebooks/{path.name}: title line numbered 10, file numbered 01"]
+
+
+def test_every_file_the_readme_links_exists():
+    """The learning paths and the prose link notebooks by file name; a split or a renumbering
+    that leaves a link behind fails here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = set(re.findall(r"\]\((?!https?:|mailto:|#)([^)#\s]+)", readme))   # notebooks, folders, files
+    assert len([link for link in links if link.endswith(".ipynb")]) >= 33
+    assert sorted(link for link in links if not (ROOT / link).exists()) == []
