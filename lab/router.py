@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from helpers.metrics import Metrics, read_metrics
@@ -30,6 +31,18 @@ def router_binary() -> str:
         return found
     raise LabError("vllm-router not found: `make lab` installs it into the lab's cache (VLLM_ROUTER); "
                    "or `pip install vllm-router` into an environment of yours and put it on PATH")
+
+
+def router_version() -> str | None:
+    """The installed vllm-router's version (its `--help` prints none), asked of the Python that
+    runs its script; None when that Python cannot say."""
+    python = Path(router_binary()).with_name("python")
+    try:
+        out = subprocess.run([str(python), "-c", "import importlib.metadata as m; print(m.version('vllm-router'))"],
+                             capture_output=True, text=True, timeout=30)
+    except OSError:
+        return None
+    return out.stdout.strip() or None
 
 
 class Router(LessonServer):

@@ -64,6 +64,8 @@ def test_notebooks_use_the_one_lifecycle_and_metrics_reader(path):
         if not path.name.startswith("32_"):
             assert "text_string_to_metric_families" not in source, (
                 f"cell {index}: a Prometheus parser of its own; use helpers.metrics.read_metrics")
+            assert not re.search(r"""startswith\(f?["']vllm:|split\(["']engine=""", source), (
+                f"cell {index}: /metrics read line by line; use helpers.metrics.read_metrics")
         if re.search(r"\bstart_(vllm|triton|nginx|router)\(", source):
             assert re.search(r"^from lab(\.\w+)? import", "\n".join(s for _, s in code_cells(path)), re.M)
 
