@@ -52,6 +52,12 @@ export NGINX := $(abspath $(NGINX_DIR))/usr/sbin/nginx
 AUDIO_KEY := $(shell cat requirements-audio.txt lab/prepare_audio.py lab/ct2_whisper.py | sha256sum | cut -c1-12)
 AUDIO_DIR ?= $(CACHE_DIR)/audio-$(AUDIO_KEY)
 export AUDIO_DIR := $(abspath $(AUDIO_DIR))
+# The LoRA lesson's adapters (notebook 38), trained here from the embedded chat model by
+# lab/make_adapter.py with peft (requirements-lora.txt, installed beside them, not into the server
+# environment); keyed like AUDIO_DIR by what they are made from.
+LORA_KEY := $(shell cat requirements-lora.txt lab/make_adapter.py requirements-models.txt lab/prepare_models.py | sha256sum | cut -c1-12)
+LORA_DIR ?= $(CACHE_DIR)/lora-$(LORA_KEY)
+export LORA_DIR := $(abspath $(LORA_DIR))
 export MODELS_DIR CHAT_PORT POOLING_PORT
 
 PLATFORM := $(shell uname -s)-$(shell uname -m)
@@ -62,13 +68,13 @@ SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.
   $(ROUTER_VENV)/.installed
 INSTALL_ENVS := notebooks=$(VENV) server=$(SERVER_VENV) triton=$(TRITON_VENV) router=$(ROUTER_VENV)
 INSTALL_FIRST := check-platform $(NGINX_DIR)/.installed
-AUDIO := $(AUDIO_DIR)/.installed
+PREPARED := $(AUDIO_DIR)/.installed $(LORA_DIR)/.installed
 RUN := $(LAB) run --
 else ifeq ($(SERVERS),none)
 SERVER_ENV :=
 INSTALL_ENVS := notebooks=$(VENV)
 INSTALL_FIRST :=
-AUDIO :=
+PREPARED :=
 RUN :=
 else
 $(error SERVERS must be 'embedded' or 'none', not '$(SERVERS)')
@@ -125,6 +131,14 @@ $(NGINX_DIR)/.installed:
 $(AUDIO_DIR)/.installed: | check-platform
 	@$(SERVER_PYTHON) lab/prepare_audio.py $(AUDIO_DIR)
 
+# After the server environment and the chat model (its weights are the adapters' base); prints
+# the loss of every training step and the time it took.
+$(LORA_DIR)/.installed: | check-platform
+	@out=$$(HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/prepare_models.py $(MODELS_DIR)) || \
+	  { echo "$$out" | grep '^error=' || echo "$$out"; exit 3; }
+	@HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/make_adapter.py $(LORA_DIR) \
+	  $(MODELS_DIR)/SmolLM2-135M-Instruct
+
 models: $(SERVER_VENV)/.installed
 	HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/prepare_models.py $(MODELS_DIR)
 
@@ -132,11 +146,11 @@ serve: check-platform
 	@$(INSTALL) notebooks=$(VENV) server=$(SERVER_VENV)
 	$(LAB) serve
 
-lab: install $(AUDIO)
+lab: install $(PREPARED)
 	$(RUN) $(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(BROWSER_FLAG) $(ROOT_FLAG)
 
 # The JUnit XML gives each notebook's time; tools/test_times.py sums it (README, "Tests").
-test: install browser $(AUDIO)
+test: install browser $(PREPARED)
 	@$(RUN) $(VENV)/bin/python -m pytest --junitxml=logs/junit.xml $(PYTEST_ARGS); status=$$?; \
 	  $(VENV)/bin/python tools/test_times.py logs/junit.xml > logs/test-times.md 2>/dev/null && \
 	  echo "make test: time per notebook and test file in logs/test-times.md"; exit $$status
@@ -162,7 +176,7 @@ browser: $(NOTEBOOK_ENV)
 
 # For authors: re-execute every notebook in place against the servers, so the committed
 # outputs are those of a real run (then review the diff before committing).
-execute: install $(AUDIO)
+execute: install $(PREPARED)
 	$(RUN) $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.allow_errors=True notebooks/[0-9]*.ipynb
 

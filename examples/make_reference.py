@@ -11,7 +11,7 @@ Each examples/FAMILY/NAME.py that documents routes starts with a docstring like:
     route: POST /v1/chat/completions  what the route is for
     body: {"model": "$MODEL", ...}          the smallest body that works (optional; JSON)
     expect: 404                             the status the lab's server gives (optional; default 200)
-    server: pooling                         chat (default), pooling, triton or tools; applies to the script
+    server: pooling                         chat (default), pooling, triton, tools or lora; applies to the script
     notebook: 01_chat_completions.ipynb
     \"\"\"
 
@@ -48,13 +48,14 @@ FAMILIES = {
     "classify": "Classify",
     "metrics": "Metrics",
     "keys": "API keys",
+    "lora": "LoRA adapters",
     "triton": "Triton Inference Server (KServe v2)",
 }
 # Within a family, these come first, in this order; the rest follow by name.
 LEADS = ["health", "models", "openapi", "tokenize", "render", "embeddings", "embed_v2", "responses"]
-BASES = {"chat": "$CHAT", "pooling": "$POOLING", "triton": "$TRITON", "tools": "$TOOLS"}
+BASES = {"chat": "$CHAT", "pooling": "$POOLING", "triton": "$TRITON", "tools": "$TOOLS", "lora": "$LORA"}
 PATH_VARS = {"{id}": "$RESPONSE_ID", "{model}": "$TRITON_MODEL"}
-MODEL_VARS = ("$MODEL", "$POOLING_MODEL")
+MODEL_VARS = ("$MODEL", "$POOLING_MODEL", "$ADAPTER", "$LORA_PATH")
 
 
 @dataclass
@@ -142,7 +143,8 @@ The tests run every `curl` line below and every script against the lab's servers
 ones against a second chat server that the tests start with a tool-call parser).
 
 The `curl` lines read these shell variables (the scripts read `OPENAI_BASE_URL`, `OPENAI_API_KEY`,
-`MODEL`, `POOLING_BASE_URL`, `POOLING_API_KEY`, `POOLING_MODEL`, `TRITON_URL` and `TRITON_MODEL`):
+`MODEL`, `POOLING_BASE_URL`, `POOLING_API_KEY`, `POOLING_MODEL`, `TRITON_URL`, `TRITON_MODEL`, and
+`LORA_BASE_URL`, `LORA_API_KEY`, `LORA_PATH`, `LORA_NAME`):
 
 ```bash
 CHAT=http://127.0.0.1:8000        # the chat server's root (OPENAI_BASE_URL without /v1)
@@ -152,10 +154,12 @@ POOLING_MODEL=$(curl -s $POOLING/v1/models | python3 -c 'import json, sys; print
 TRITON=http://127.0.0.1:8000 TRITON_MODEL=smollm2   # a Triton server (notebook 42 starts one)
 TOOLS=$CHAT                       # a chat server with --enable-auto-tool-choice --tool-call-parser NAME (notebook 09 starts one)
 RESPONSE_ID=resp_...              # the "id" a POST /v1/responses returned (with "store": true)
+LORA=$CHAT                        # a vLLM with --enable-lora, started with VLLM_ALLOW_RUNTIME_LORA_UPDATING=true (notebook 38 starts one)
+ADAPTER=pirate LORA_PATH=/path/to/adapter   # a name for the adapter, and its folder on the server's machine
 ```
 
-In a "Smallest body", `"$MODEL"` and `"$POOLING_MODEL"` stand for the model id; the `curl` line fills
-it in from the shell variable.
+In a "Smallest body", `"$MODEL"` and `"$POOLING_MODEL"` stand for the model id (`"$ADAPTER"` and
+`"$LORA_PATH"` for an adapter's name and folder); the `curl` line fills it in from the shell variable.
 
 A server started with `--api-key` also wants `-H "Authorization: Bearer $OPENAI_API_KEY"` on every
 route under `/v1`, `/v2`, `/inference` and `/cohere`. Add `| python3 -m json.tool --no-ensure-ascii`

@@ -10,7 +10,8 @@ The chat server follows the openai SDK's own variables, so one setting serves th
 The pooling (embeddings / rerank / score) server has its own trio, POOLING_BASE_URL (default
 http://127.0.0.1:8001/v1), POOLING_API_KEY (default: OPENAI_API_KEY) and POOLING_MODEL; a
 speech-to-text server (notebook 50) a third, AUDIO_BASE_URL (no default: the lesson starts its own
-Whisper), AUDIO_API_KEY and AUDIO_MODEL. Precedence: an argument in code, the variable, the default.
+Whisper), AUDIO_API_KEY and AUDIO_MODEL; a vLLM serving LoRA adapters (notebook 38) a fourth,
+LORA_BASE_URL (no default: the lesson starts its own), LORA_API_KEY and LORA_MODEL. Precedence: an argument in code, the variable, the default.
 (`make lab CHAT_MODEL=FOLDER-OR-HUB-ID` names what the lab serves; the lab then hands the notebooks
 CHAT_MODEL set to the id it serves it under: lab/launcher.py.)
 """
@@ -29,6 +30,7 @@ VARIABLES = {
     "chat": ("OPENAI_BASE_URL", ("OPENAI_API_KEY",), "CHAT_MODEL"),
     "pooling": ("POOLING_BASE_URL", ("POOLING_API_KEY", "OPENAI_API_KEY"), "POOLING_MODEL"),
     "audio": ("AUDIO_BASE_URL", ("AUDIO_API_KEY", "OPENAI_API_KEY"), "AUDIO_MODEL"),
+    "lora": ("LORA_BASE_URL", ("LORA_API_KEY", "OPENAI_API_KEY"), "LORA_MODEL"),
 }
 
 
@@ -70,7 +72,7 @@ def settings_for(kind: str = "chat", *, base_url: str | None = None, api_key: st
                  model: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Resolve one server's settings: argument > environment variable > default."""
     if kind not in VARIABLES:
-        raise ConfigError(f"unknown server kind {kind!r}: use 'chat', 'pooling' or 'audio'.")
+        raise ConfigError(f"unknown server kind {kind!r}: use 'chat', 'pooling', 'audio' or 'lora'.")
     env = os.environ if env is None else env
     url_var, key_vars, model_var = VARIABLES[kind]
     sources = {}

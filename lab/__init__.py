@@ -11,8 +11,8 @@ stands for, waits with one line, is a context manager, and `stop()` proves it st
     from lab.router import start_router            # vLLM's router (lab/router.py)
 
 Also here, run by `make`: install.py (the environments), prepare_models.py and prepare_audio.py
-(the models), and the assets: chat-templates/, specs/.
+(the models), make_adapter.py (notebook 38's LoRA adapters), and the assets: chat-templates/, specs/.
 """
-from .servers import LabError, LessonServer, free_port, start_triton, start_vllm
+from .servers import LabError, LessonServer, free_port, lora_dir, start_triton, start_vllm
 
-__all__ = ["LabError", "LessonServer", "free_port", "start_triton", "start_vllm"]
+__all__ = ["LabError", "LessonServer", "free_port", "lora_dir", "start_triton", "start_vllm"]

@@ -366,6 +366,21 @@ def start_vllm(name: str, flags: list = (), *, model: str = "chat", env: dict | 
                         note=note, timeout=timeout, wait=wait, stream=stream)
 
 
+def lora_dir() -> Path:
+    """The adapters `make` trained for notebook 38 (lab/make_adapter.py writes LORA_DIR)."""
+    folder = Path(os.environ.get("LORA_DIR") or "/nonexistent")
+    if not (folder / ".installed").is_file():
+        raise LabError("the LoRA adapters are not made (LORA_DIR): `make lab` and `make test` train "
+                       "them (lab/make_adapter.py), or point LORA_BASE_URL at a server with adapters")
+    trained_on = json.loads((folder / "data.json").read_text())["base_model"]
+    served = _lab_model("chat")[0]
+    if Path(served).resolve() != Path(trained_on).resolve():
+        raise LabError(f"the adapters were trained on {trained_on} but the lab's chat server serves "
+                       f"{served}: they fit only the model they were trained on (start the lab "
+                       "with its own chat model: `make lab`)")
+    return folder
+
+
 def start_triton(timeout: float = 180, wait: bool = True) -> LessonServer:
     """lab/triton_server.py (a real tritonserver from the nvidia-pytriton wheel) in the Triton
     environment (TRITON_PYTHON, set by `make`); its models call the lab's two servers."""

@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from helpers.config import settings_for
-from lab import LabError, free_port, start_triton, start_vllm
+from lab import LabError, free_port, lora_dir, start_triton, start_vllm
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -39,6 +39,8 @@ POOLING_FAMILIES = {"embeddings", "rerank", "score", "pooling", "classify"}
 # the tools scripts run against a second one (lab.start_vllm, the lab's model),
 # and against the lab's own chat server, where they must fail with vLLM's one-line 400.
 TOOL_PARSER_FLAGS = ["--enable-auto-tool-choice", "--tool-call-parser", "hermes"]
+# LoRA (examples/lora): a vLLM with the lesson's `nihao` adapter and runtime loading on; the scripts
+# load `pirate` there (LORA_PATH), and against the lab's chat server (no adapter) fail in one line.
 WRONG_KEY, RIGHT_KEY = "wrong-key", "examples-test-key"
 FINISH = r"(stop|length)"
 
@@ -89,6 +91,11 @@ LIVE = {
                                r"^thinking_token_budget: skipped"],
     "reasoning/reasoning.sh": [r'"reasoning": null', rf'"finish_reason": "{FINISH}"'],
     "reasoning/reasoning_sdk.py": [r"^reasoning: none \(no delta.reasoning", rf"^0 reasoning deltas, \d+ content deltas  finish_reason={FINISH}"],
+    "lora/lora.py": [r"^adapter nihao  parent=\S+$", r"^nihao -> '你好！", r"^Success: LoRA adapter 'pirate-py' added successfully",
+                     r"^pirate-py -> 'Ahoy!", r"^Success: LoRA adapter 'pirate-py' removed successfully",
+                     r"^pirate-py listed after unloading: False$"],
+    "lora/lora.sh": [r"^adapter nihao  parent=\S+$", r"^nihao -> 你好！", r"^Success: LoRA adapter 'pirate-sh' added successfully",
+                     r"^pirate-sh -> Ahoy!", r"^Success: LoRA adapter 'pirate-sh' removed successfully"],
     "tools/tool_calls.py": [r"^tool_call celsius_to_fahrenheit\(\{\"celsius\": -?[\d.]+\}\)  id=\S+  finish_reason=tool_calls$",
                             r"^result: -?[\d.]+ degrees Celsius is -?[\d.]+ degrees Fahrenheit\.$", rf"^answer: .*\(finish_reason={FINISH}\)$"],
     "tools/tool_calls.sh": [r'"tool_calls": \[', r'"name": "celsius_to_fahrenheit"', r'"arguments": "\{\\"celsius\\": ',
@@ -144,7 +151,7 @@ def header(script):
 
 
 def server_of(script):
-    if family(script) in ("triton", "tools"):
+    if family(script) in ("triton", "tools", "lora"):
         return family(script)
     return "pooling" if family(script) in POOLING_FAMILIES else "chat"
 
@@ -188,7 +195,7 @@ class Lab:
         self.base = base
         self.results = {}
         self.errors = {}
-        self.keyed = self.triton = self.tools = None
+        self.keyed = self.triton = self.tools = self.lora = None
         self.ready_at = {}
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=6)
 
@@ -208,11 +215,18 @@ class Lab:
         triton = self.pool.submit(self.start, "triton", start_triton)
         tools = self.pool.submit(self.start, "tools", lambda: start_vllm(
             "examples-tools", TOOL_PARSER_FLAGS))
+        lora = self.pool.submit(self.start, "lora", lambda: start_vllm(
+            "examples-lora", ["--enable-lora", "--max-lora-rank", "16",
+                              "--lora-modules", f"nihao={lora_dir() / 'nihao'}"],
+            env={"VLLM_ALLOW_RUNTIME_LORA_UPDATING": "true"}))
         dead = f"http://127.0.0.1:{free_port()}"
         jobs = []
         for script in SCRIPTS:
             if family(script) == "tools":   # the lab's chat server has no tool-call parser
                 jobs.append(self.submit(("no parser", script), script, self.live_env))
+            elif family(script) == "lora":   # nor adapters: the script must say so in one line
+                jobs.append(self.submit(("no adapter", script), script,
+                                        {k: v for k, v in self.live_env.items() if k != "MODEL"}))
             elif family(script) != "triton":
                 jobs.append(self.submit(("live", script), script, self.live_env))
             jobs.append(self.submit(("down", script), script, {
@@ -233,6 +247,13 @@ class Lab:
                 if family(script) == "tools":
                     jobs.append(self.submit(("live", script), script, {
                         **self.live_env, "OPENAI_BASE_URL": f"{self.tools.url}/v1"}))
+        lora.result()
+        if self.lora:
+            for script in SCRIPTS:
+                if family(script) == "lora":
+                    jobs.append(self.submit(("live", script), script, {
+                        **self.base, "LORA_BASE_URL": f"{self.lora.url}/v1",
+                        "LORA_PATH": str(lora_dir() / "pirate"), "LORA_NAME": f"pirate-{script[-2:]}"}))
         jobs.append(self.pool.submit(self.run_reference))
         keyed.result()
         if self.keyed:
@@ -256,10 +277,12 @@ class Lab:
                   for kind, s in (("chat", self.chat), ("pooling", self.pooling))}
         env = {**self.base, "CHAT": self.chat.url, "POOLING": self.pooling.url, "MODEL": models["chat"],
                "POOLING_MODEL": models["pooling"], "TRITON_MODEL": "smollm2",
-               "TRITON": self.triton.url if self.triton else "", "TOOLS": self.tools.url if self.tools else ""}
+               "TRITON": self.triton.url if self.triton else "", "TOOLS": self.tools.url if self.tools else "",
+               "LORA": self.lora.url if self.lora else "", "ADAPTER": "pirate-curl",
+               "LORA_PATH": str(lora_dir() / "pirate") if self.lora else ""}
         for s in reference.scripts():
             for i, r in enumerate(s.routes):
-                if (s.server == "triton" and not self.triton) or (s.server == "tools" and not self.tools):
+                if not getattr(self, s.server, None) and s.server not in ("chat", "pooling"):
                     continue
                 job = None
                 if "{id}" in r.path:   # a background response still running, for GET and cancel
@@ -275,7 +298,7 @@ class Lab:
                 self.results["curl", f"{s.path.stem}:{r.method} {r.path}"] = (p.returncode, p.stdout, p.stderr, r.expect)
 
     def stop(self):
-        for server in (self.keyed, self.triton, self.tools):
+        for server in (self.keyed, self.triton, self.tools, self.lora):
             if server:
                 server.stop()
         self.pool.shutdown()
@@ -296,7 +319,7 @@ def lab():
 
 def result(lab, scenario, script):
     if (scenario, script) not in lab.results:
-        server = family(script) if family(script) in ("triton", "tools") and scenario == "live" else "keyed"
+        server = family(script) if family(script) in ("triton", "tools", "lora") and scenario == "live" else "keyed"
         pytest.skip(f"no {server} server: {lab.errors.get(server, 'not started')}")
     return lab.results[scenario, script]
 
@@ -324,6 +347,13 @@ def test_script_against_the_lab(lab, script):
     for pattern in LIVE[script]:
         assert re.search(pattern, out, re.M), f"{pattern!r} not in the output:\n{out[-1500:]}"
     assert "\\u" not in out, "Chinese printed as \\uXXXX escapes"
+
+
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if family(s) == "lora"])
+def test_lora_script_without_adapters(lab, script):
+    """The lab's chat server serves no adapter: the script says what the server needs, in one line."""
+    assert_one_line_error(*result(lab, "no adapter", script)[:3], r"serves no LoRA adapter",
+                          r"--enable-lora --lora-modules")
 
 
 @pytest.mark.parametrize("script", [s for s in SCRIPTS if family(s) == "tools"])
@@ -378,7 +408,7 @@ def reference_routes():
 @pytest.mark.parametrize("route", reference_routes())
 def test_reference_curl_line(lab, route):
     if ("curl", route) not in lab.results:
-        pytest.skip(f"no Triton or tools server: {lab.errors.get('triton') or lab.errors.get('tools')}")
+        pytest.skip(f"no Triton, tools or LoRA server: {lab.errors}")
     code, status, err, expect = lab.results["curl", route]
     assert code == 0 and status == str(expect), f"curl exit {code}, HTTP {status} (expected {expect}): {err}"
 
