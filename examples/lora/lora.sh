@@ -19,9 +19,10 @@ call() {  # call METHOD PATH [JSON]: print the body; on failure one line on stde
   fi
   printf '%s\n' "$out"
 }
-ask() {  # ask MODEL: the reply's text
-  call POST /v1/chat/completions "{\"model\": \"$1\", \"messages\": [{\"role\": \"user\", \"content\": \"What is a rainbow?\"}], \"max_tokens\": ${MAX_TOKENS:-24}, \"temperature\": 0}" \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["choices"][0]["message"]["content"])'
+ask() {  # ask MODEL: the reply's text (a failed call ends the script, in one line)
+  local body
+  body=$(call POST /v1/chat/completions "{\"model\": \"$1\", \"messages\": [{\"role\": \"user\", \"content\": \"What is a rainbow?\"}], \"max_tokens\": ${MAX_TOKENS:-24}, \"temperature\": 0}") || exit 1
+  printf '%s' "$body" | python3 -c 'import json, sys; print(json.load(sys.stdin)["choices"][0]["message"]["content"])'
 }
 
 MODELS=$(call GET /v1/models)
@@ -29,7 +30,7 @@ printf '%s' "$MODELS" | python3 -c '
 import json, sys
 for m in json.load(sys.stdin)["data"]:
     if m.get("parent"):
-        print(f"adapter {m[\"id\"]}  parent={m[\"parent\"]}")'
+        print("adapter " + m["id"] + "  parent=" + m["parent"])'
 if [ -z "${MODEL:-}" ]; then  # no MODEL given: the first adapter listed
   MODEL=$(printf '%s' "$MODELS" | python3 -c '
 import json, sys
@@ -38,9 +39,11 @@ fi
 if [ -z "$MODEL" ]; then
   echo "error: $ROOT serves no LoRA adapter: start vLLM with --enable-lora --lora-modules NAME=PATH" >&2; exit 1
 fi
-echo "$MODEL -> $(ask "$MODEL")"
+TEXT=$(ask "$MODEL")   # "model" picks the adapter; nothing else changes
+echo "$MODEL -> $TEXT"
 if [ -n "${LORA_PATH:-}" ]; then
   call POST /v1/load_lora_adapter "{\"lora_name\": \"$LORA_NAME\", \"lora_path\": \"$LORA_PATH\"}"
-  echo "$LORA_NAME -> $(ask "$LORA_NAME")"
+  TEXT=$(ask "$LORA_NAME")
+  echo "$LORA_NAME -> $TEXT"
   call POST /v1/unload_lora_adapter "{\"lora_name\": \"$LORA_NAME\"}"
 fi
