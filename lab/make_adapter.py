@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +220,9 @@ def main(argv: list[str]) -> int:
         return USER_ERROR
     sys.path.insert(0, str(site))
     os.environ.setdefault("TQDM_DISABLE", "1")
+    # peft warns that SmolLM2 ties lm_head to the embeddings; no adapter here trains either of them
+    # (lm-head only saves lm_head, untrained, for vLLM to refuse).
+    warnings.filterwarnings("ignore", message=".*ensure_weight_tying.*")
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
