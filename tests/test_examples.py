@@ -298,9 +298,10 @@ class Lab:
                 self.results["curl", f"{s.path.stem}:{r.method} {r.path}"] = (p.returncode, p.stdout, p.stderr, r.expect)
 
     def stop(self):
-        for server in (self.keyed, self.triton, self.tools, self.lora):
-            if server:
-                server.stop()
+        """Stop the servers side by side (one by one took 13 s, Triton's 7 of them)."""
+        servers = [server for server in (self.keyed, self.triton, self.tools, self.lora) if server]
+        for done in [self.pool.submit(server.stop) for server in servers]:
+            done.result()
         self.pool.shutdown()
 
 
