@@ -1,4 +1,4 @@
-"""Make the LoRA lesson's adapters (notebook 16) from the embedded chat model, on this CPU.
+"""Make the LoRA lesson's adapters (notebook 38) from the embedded chat model, on this CPU.
 
 Runs with the lab's server Python (torch and transformers come with vLLM):
 
@@ -20,7 +20,7 @@ Runs with the lab's server Python (torch and transformers come with vLLM):
 
 Each adapter is written into a `.partial` folder renamed into place; LORA_DIR/.installed is
 written last. Prints `lora=PATH`; a problem the user can act on is one line `error=...` and
-exit status 3. Takes about a minute on two cores.
+exit status 3. Takes about two minutes on two cores (the training about 50 s per adapter).
 """
 from __future__ import annotations
 
