@@ -131,13 +131,13 @@ $(NGINX_DIR)/.installed:
 $(AUDIO_DIR)/.installed: | check-platform
 	@$(SERVER_PYTHON) lab/prepare_audio.py $(AUDIO_DIR)
 
-# After the server environment and the chat model (its weights are the adapters' base); prints
-# the loss of every training step and the time it took.
+# After the server environment and the chat model (its weights are the adapters' base: the folder
+# prepare_models.py prints as chat=); prints the loss of every training step and the time it took.
 $(LORA_DIR)/.installed: | check-platform
 	@out=$$(HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/prepare_models.py $(MODELS_DIR)) || \
-	  { echo "$$out" | grep '^error=' || echo "$$out"; exit 3; }
-	@HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/make_adapter.py $(LORA_DIR) \
-	  $(MODELS_DIR)/SmolLM2-135M-Instruct
+	  { echo "$$out" | grep '^error=' || echo "$$out"; exit 3; }; \
+	  HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/make_adapter.py $(LORA_DIR) \
+	  "$$(echo "$$out" | sed -n 's/^chat=//p')"
 
 models: $(SERVER_VENV)/.installed
 	HF_HUB_OFFLINE=1 TQDM_DISABLE=1 $(SERVER_PYTHON) lab/prepare_models.py $(MODELS_DIR)
