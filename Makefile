@@ -33,7 +33,7 @@ PYTEST_ARGS ?=
 # make test-portability: the chat lessons against the embedded weights served in a deliberately
 # different configuration (name, context length, a non-ChatML template), on a port of its own.
 PORTABILITY_PORT ?= 8020
-PORTABILITY_NOTEBOOKS := $(sort $(wildcard notebooks/0[0-8]_*.ipynb notebooks/1[0-3]_*.ipynb \
+PORTABILITY_NOTEBOOKS := $(sort $(wildcard notebooks/0[0-8]_*.ipynb notebooks/1[0-3]_*.ipynb notebooks/1[6-8]_*.ipynb \
   notebooks/31_*.ipynb notebooks/40_*.ipynb notebooks/43_*.ipynb))
 PORTABILITY_FLAGS := --chat-port $(PORTABILITY_PORT) --chat-model= --served-name my-model \
   --max-model-len 1536 --chat-template lab/chat-templates/llama3-format.jinja --log-dir logs/portability

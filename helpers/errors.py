@@ -88,7 +88,7 @@ def error_param(body) -> str | None:
     return str(param) if param else None
 
 
-def hint_for(status: int, message: str, param: str | None = None) -> str:
+def hint_for(status: int, message: str, param: str | None = None) -> str | None:
     """What to do about an HTTP error, judged from its status and the server's own words."""
     low = message.lower()
     if status == 401:
@@ -115,6 +115,10 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
     if status == 400 and "matryoshka" in low:
         return ("this model cannot shorten its vectors: leave `dimensions` out, or serve a model "
                 "trained for it (Matryoshka)")
+    if status == 400 and "cannot be greater than max_model_len" in low:
+        return ("ask for fewer output tokens: max_tokens (or max_completion_tokens) may be at most "
+                "max_model_len whatever the prompt's length, so shortening the prompt does not help "
+                "(GET /v1/models shows max_model_len)")
     if status == 400 and ("context length" in low or "max_model_len" in low
                           or "too long" in low or ("maximum" in low and "tokens" in low)):
         return ("the prompt plus max_tokens does not fit the model's context window: shorten the "
@@ -143,18 +147,18 @@ def hint_for(status: int, message: str, param: str | None = None) -> str:
             return f"the server rejected the request body: fix `{param}`"
         if "json" in low:
             return "the body is not valid JSON: check quotes and commas (json.dumps builds it safely)"
-        return "the server rejected the request body: fix the field it names"
+        return None  # the server's own message is the whole story: no guess added to it
     if status == 405:
         return "this route exists but not for that HTTP method: check GET vs POST"
     if status >= 500:
         return "the server itself failed: read its log (logs/chat.log or logs/pooling.log in the lab)"
-    return "read the server's message above"
+    return None
 
 
 def http_error(status: int, url: str | None, body) -> APIError:
     message = " ".join(error_message(body).split())  # one line, whatever the server sent
     hint = hint_for(status, message, error_param(body))
-    text = f"HTTP {status} from {url or 'the server'}: {message} -> {hint}."
+    text = f"HTTP {status} from {url or 'the server'}: {message}" + (f" -> {hint}." if hint else "")
     return APIError(text, status=status, body=body)
 
 

@@ -104,7 +104,8 @@ VLLM_400_BAD_JSON = {"error": {"message": "1 validation error:\n  {'type': 'json
                      "param": "body.queries"}}, "they use `queries`, `text_1`"),
     (400, {"error": {"message": "Model 'all-MiniLM-L6-v2' does not support Matryoshka embeddings; dimensions "
                                 "must be unset (received dimensions=128).", "param": None}}, "leave `dimensions` out"),
-    (400, VLLM_400_MAX_TOKENS, "context window"),
+    (400, VLLM_400_MAX_TOKENS, "ask for fewer output tokens"),
+    (400, {"error": {"message": "Input lengths must be either 1:1, 1:N or N:N", "code": 400}}, "N:N"),
     (400, VLLM_400_NO_ROOM, "prompt fills the whole context window"),
     (400, VLLM_400_TEMPERATURE, "fix `temperature`"),
     (400, VLLM_400_BAD_JSON, "not valid JSON"),
@@ -203,3 +204,10 @@ def test_the_sdk_without_a_key_gets_one_line(monkeypatch):
     message = explain(caught.value)
     assert "OPENAI_API_KEY" in message and "EMPTY" in message
     assert openai.OpenAIError in errors._handled_types()
+
+
+def test_no_guessed_hint_when_the_message_names_no_field():
+    """A 400 whose message names no field gets the server's words alone, not 'fix the field it names'."""
+    body = {"error": {"message": "Grammar error: Invalid type: objectt", "code": 400}}
+    message = one_line(str(http_error(400, "http://h:8000/v1/x", body)))
+    assert message == "HTTP 400 from http://h:8000/v1/x: Grammar error: Invalid type: objectt"

@@ -3,7 +3,7 @@
 
 route: POST /v1/chat/completions/batch  a list of conversations in one request, one choice each (vLLM; no n > 1 or beam search, stream and tools are ignored)
 body: {"model": "$MODEL", "messages": [[{"role": "user", "content": "Hello"}], [{"role": "user", "content": "Name a colour."}]], "max_tokens": 8}
-notebook: 15_request_controls.ipynb
+notebook: 17_response_extras.ipynb
 """
 import os
 import sys

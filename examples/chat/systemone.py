@@ -4,7 +4,7 @@
 route: POST /v1/systemone  typed answers (yes/no, ...) to named questions about a text; 501 for architectures vLLM 0.32 does not list (the lab's)
 body: {"model": "$MODEL", "state": "The sky is blue.", "questions": {"q1": {"type": "yes_no", "instructions": "Is the sky blue?"}}}
 expect: 501
-notebook: 15_request_controls.ipynb
+notebook: 17_response_extras.ipynb
 """
 import os
 import sys

@@ -3,7 +3,7 @@
 
 route: POST /v1/completions/render  the engine request for each prompt: its token ids and the sampling parameters made from your fields (needs --enable-scale-out)
 body: {"model": "$MODEL", "prompt": "The capital of France is", "max_tokens": 8}
-notebook: 15_request_controls.ipynb
+notebook: 17_response_extras.ipynb
 """
 import os
 import sys

@@ -5,7 +5,7 @@ route: POST /is_scaling_elastic_ep  whether an elastic-EP resize is under way: {
 route: POST /scale_elastic_ep  resize an elastic-EP deployment (MoE model, --enable-elastic-ep, Ray data parallelism) with {"new_data_parallel_size": N}; the body shown lacks N, so the server refuses it (400) and nothing changes
 body: {}
 expect: 400
-notebook: 15_request_controls.ipynb
+notebook: 18_serving_controls.ipynb
 """
 import os
 import sys
