@@ -141,6 +141,11 @@ def _quote(value: str) -> str:
     return shlex.quote(value) if value else "''"
 
 
+# Headers requests (or curl itself) sets on its own: left out of the curl line.
+_IMPLIED_HEADERS = {"user-agent", "accept-encoding", "connection", "content-length", "host",
+                    "content-type", "accept", "authorization"}
+
+
 def curl(request=None, *, method: str | None = None, url: str | None = None,
          json_body: Any = None, headers: dict | None = None,
          key_variable: str = "OPENAI_API_KEY") -> Shell:
@@ -174,6 +179,11 @@ def curl(request=None, *, method: str | None = None, url: str | None = None,
             lines.append("  -H " + _quote(f"{name}: {value}"))
         elif low == "accept" and value != "*/*":
             lines.append("  -H " + _quote(f"{name}: {value}"))
+        elif low not in _IMPLIED_HEADERS:  # a header you chose (X-Request-Id, X-Vllm-Priority, ...)
+            if "key" in low or "token" in low or "secret" in low:   # never print a credential
+                lines.append(f'  -H "{name}: ${key_variable}"')
+            else:
+                lines.append("  -H " + _quote(f"{name}: {value}"))
     if json_body is not None:
         lines.append("  -H " + _quote("Content-Type: application/json"))
         lines.append("  -d " + _quote(json.dumps(json_body, ensure_ascii=False, indent=2)))

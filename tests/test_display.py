@@ -131,3 +131,13 @@ def test_highlight_wraps_at_the_box_width(capsys):
     assert all(display_width(line) <= 42 for line in out[1:-1])
     joined = "".join(line[2:] for line in out[1:-1])
     assert joined.replace(" ", "").startswith("你好" * 50)
+
+
+def test_curl_keeps_the_headers_you_chose_and_hides_keys_in_them():
+    req = requests.Request("POST", "http://127.0.0.1:8000/v1/chat/completions", json={"a": 1},
+                           headers={"X-Request-Id": "trace-1", "X-Vllm-Priority": "5",
+                                    "x-api-key": "sk-secret"}).prepare()
+    line = str(curl(req))
+    assert "-H 'X-Request-Id: trace-1'" in line and "-H 'X-Vllm-Priority: 5'" in line
+    assert "sk-secret" not in line and '-H "x-api-key: $OPENAI_API_KEY"' in line
+    assert "User-Agent" not in line and "Content-Length" not in line
