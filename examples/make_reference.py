@@ -117,7 +117,8 @@ def curl_line(script: Script, route: Route) -> str:
     body = route.body
     for variable in MODEL_VARS:  # close the single quotes around the shell variable
         body = body.replace(f'"{variable}"', f'"\'"{variable}"\'"')
-    return f"curl -s {url} -H 'Content-Type: application/json' \\\n  -d '{body}'"
+    streams = '"stream": true' in body      # -N: print each event as it arrives, unbuffered
+    return f"curl -s{' -N' if streams else ''} {url} -H 'Content-Type: application/json' \\\n  -d '{body}'"
 
 
 def anchor(heading: str) -> str:

@@ -169,7 +169,9 @@ def curl(request=None, *, method: str | None = None, url: str | None = None,
     has_body = json_body is not None or raw is not None
     method = (method or ("POST" if has_body else "GET")).upper()
     implied = "POST" if has_body else "GET"
-    first = ["curl"] + ([f"-X {method}"] if method != implied else []) + [_quote(url or "")]
+    streams = isinstance(json_body, dict) and json_body.get("stream") is True
+    first = (["curl"] + (["-N"] if streams else [])   # -N: print each event as it arrives, unbuffered
+             + ([f"-X {method}"] if method != implied else []) + [_quote(url or "")])
     lines = [" ".join(first)]
     for name, value in (headers or {}).items():
         low = name.lower()

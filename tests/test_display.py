@@ -141,3 +141,9 @@ def test_curl_keeps_the_headers_you_chose_and_hides_keys_in_them():
     assert "-H 'X-Request-Id: trace-1'" in line and "-H 'X-Vllm-Priority: 5'" in line
     assert "sk-secret" not in line and '-H "x-api-key: $OPENAI_API_KEY"' in line
     assert "User-Agent" not in line and "Content-Length" not in line
+
+
+def test_curl_for_a_stream_does_not_buffer():
+    line = str(curl(method="POST", url="http://h:8000/v1/chat/completions", json_body={"stream": True}))
+    assert line.startswith("curl -N ")
+    assert not str(curl(method="POST", url="http://h:8000/v1/x", json_body={"stream": False})).startswith("curl -N")

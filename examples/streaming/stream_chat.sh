@@ -25,7 +25,8 @@ if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lis
 fi
 
 BODY="{\"model\": \"$MODEL\", \"messages\": [{\"role\": \"user\", \"content\": \"Name three colours.\"}],
-       \"temperature\": 0, \"max_tokens\": ${MAX_TOKENS:-32}, \"stream\": true}"
+       \"temperature\": 0, \"max_tokens\": ${MAX_TOKENS:-32}, \"stream\": true,
+       \"stream_options\": {\"include_usage\": true}}"   # one last chunk with the token counts
 # The stream cannot go through call(): --fail-with-body makes an HTTP error (e.g. 404, unknown
 # model) exit non-zero; curl's one line goes to stderr, the server's JSON reason to stdout.
 curl -sS -N --fail-with-body "$ROOT/v1/chat/completions" "${AUTH[@]}" \
