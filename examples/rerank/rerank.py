@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Rerank: score documents against a query and sort them, best first (search, RAG).
 
-route: POST /v1/rerank  Jina-style rerank: results sorted by relevance_score
+route: POST /rerank  vLLM's rerank (Jina's request and answer): results sorted by relevance_score
 body: {"model": "$POOLING_MODEL", "query": "capital of France", "documents": ["Paris is the capital of France.", "Bananas are yellow."]}
-route: POST /rerank  the same route without the prefix
+route: POST /v1/rerank  an alias at Jina's path; vLLM logs a warning to use /rerank
 body: {"model": "$POOLING_MODEL", "query": "capital of France", "documents": ["Paris is the capital of France.", "Bananas are yellow."]}
 route: POST /v2/rerank  Cohere-style path, the same body and answer here
 body: {"model": "$POOLING_MODEL", "query": "capital of France", "documents": ["Paris is the capital of France.", "Bananas are yellow."]}
@@ -43,7 +43,7 @@ def call(method, path, **kwargs):
 def main():
     model = os.getenv("POOLING_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     documents = ["Bananas are yellow.", "Paris is the capital of France.", "France is in Europe."]
-    data = call("POST", "/v1/rerank", json={
+    data = call("POST", "/rerank", json={
         "model": model,
         "query": "What is the capital of France?",
         "documents": documents,

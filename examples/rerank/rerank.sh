@@ -25,5 +25,5 @@ if [ -z "${POOLING_MODEL:-}" ]; then  # no POOLING_MODEL given: take the first i
   POOLING_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
-show POST /v1/rerank "{\"model\": \"$POOLING_MODEL\", \"query\": \"What is the capital of France?\",
+show POST /rerank "{\"model\": \"$POOLING_MODEL\", \"query\": \"What is the capital of France?\",
   \"documents\": [\"Bananas are yellow.\", \"Paris is the capital of France.\"], \"top_n\": 2}"

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Score: a similarity score for text pairs (1:1, 1:N or N:N), in input order (no sorting).
 
-route: POST /v1/score  one score per (query, document) pair
+route: POST /score  one score per (query, document) pair
 body: {"model": "$POOLING_MODEL", "queries": "capital of France", "documents": ["Paris", "Bananas"]}
-route: POST /score  the same route without the prefix
+route: POST /v1/score  an alias; vLLM logs a warning to use /score
 body: {"model": "$POOLING_MODEL", "queries": "capital of France", "documents": ["Paris", "Bananas"]}
 server: pooling
 notebook: 22_rerank_and_score.ipynb
@@ -41,7 +41,7 @@ def call(method, path, **kwargs):
 def main():
     model = os.getenv("POOLING_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     documents = ["Paris is the capital of France.", "Bananas are yellow."]
-    data = call("POST", "/v1/score", json={
+    data = call("POST", "/score", json={
         "model": model,
         "queries": "What is the capital of France?",   # one query against N documents (1:N)
         "documents": documents,

@@ -25,5 +25,5 @@ if [ -z "${POOLING_MODEL:-}" ]; then  # no POOLING_MODEL given: take the first i
   POOLING_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
-show POST /v1/score "{\"model\": \"$POOLING_MODEL\", \"queries\": \"What is the capital of France?\",
+show POST /score "{\"model\": \"$POOLING_MODEL\", \"queries\": \"What is the capital of France?\",
   \"documents\": [\"Paris is the capital of France.\", \"Bananas are yellow.\"]}"
