@@ -153,7 +153,7 @@ POOLING=http://127.0.0.1:8001     # the embeddings / rerank / score server
 MODEL=$(curl -s $CHAT/v1/models | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 POOLING_MODEL=$(curl -s $POOLING/v1/models | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 TRITON=http://127.0.0.1:8000 TRITON_MODEL=smollm2   # a Triton server (notebook 42 starts one)
-TOOLS=$CHAT                       # a chat server with --enable-auto-tool-choice --tool-call-parser NAME (notebook 09 starts one)
+TOOLS=$CHAT                       # a chat server with --enable-auto-tool-choice --tool-call-parser NAME (the lab's has them)
 RESPONSE_ID=resp_...              # the "id" a POST /v1/responses returned (with "store": true)
 LORA=$CHAT                        # a vLLM with --enable-lora, started with VLLM_ALLOW_RUNTIME_LORA_UPDATING=true (notebook 38 starts one)
 ADAPTER=pirate LORA_PATH=/path/to/adapter   # a name for the adapter, and its folder on the server's machine

@@ -6,6 +6,8 @@ The chat server follows the openai SDK's own variables, so one setting serves th
     OPENAI_BASE_URL   chat server, with or without the trailing /v1   (default http://127.0.0.1:8000/v1)
     OPENAI_API_KEY    its API key, if it was started with --api-key   (default: none)
     CHAT_MODEL        model id to send; discovered from GET /v1/models when unset
+    CHAT_TOOL_CALL_PARSER  the server's --tool-call-parser, if you know it (the lab sets hermes);
+                      notebook 09 forces that parser's text format only where it is hermes
 
 The pooling (embeddings / rerank / score) server has its own trio, POOLING_BASE_URL (default
 http://127.0.0.1:8001/v1), POOLING_API_KEY (default: OPENAI_API_KEY) and POOLING_MODEL; a

@@ -78,11 +78,19 @@ def check_platform() -> None:
 @dataclass(frozen=True)
 class ChatOptions:
     """How the chat server is started. The defaults are the lab's: SmolLM2 under its own name,
-    2048 tokens, the model's own (ChatML) template. `make test-portability` changes all three."""
+    2048 tokens, the model's own (ChatML) template, a tool-call parser. `make test-portability`
+    changes all four."""
 
     served_name: str = CHAT_MODEL_ID
     max_model_len: int = DEFAULT_MAX_MODEL_LEN
     chat_template: str | None = None     # a Jinja file for --chat-template
+    tool_calls: bool = True              # the tool-call flags below (portability: vLLM's default, none)
+
+
+# Tool calling: without both flags vLLM refuses every tool_choice but "none" (notebook 09). hermes
+# reads <tool_call>{...}</tool_call> as text, so it parses any tokenizer's output (SmolLM2's too).
+TOOL_CALL_PARSER = "hermes"
+TOOL_CALL_FLAGS = ["--enable-auto-tool-choice", "--tool-call-parser", TOOL_CALL_PARSER]
 
 
 def server_commands(python: str, chat_dir: str, pooling_dir: str, chat_port: int,
@@ -92,7 +100,9 @@ def server_commands(python: str, chat_dir: str, pooling_dir: str, chat_port: int
     lab_flags = ["--enable-server-load-tracking"]     # GET /load counts requests (else always 0)
     chat_flags = ["--dtype", "float32",                # bfloat16 makes this 135M model babble
                   "--max-model-len", str(chat.max_model_len),
-                  "--enable-scale-out", *lab_flags]    # /v1/chat/completions/render, /inference/v1/generate
+                  "--enable-scale-out",                # /v1/chat/completions/render, /inference/v1/generate
+                  *(TOOL_CALL_FLAGS if chat.tool_calls else []),   # tool_choice auto/required/named (09)
+                  *lab_flags]
     if chat.chat_template:
         chat_flags += ["--chat-template", chat.chat_template]
     chat_command, _ = vllm_command(python, chat_dir, chat.served_name, chat_port, chat_flags)
@@ -273,7 +283,8 @@ class Lab:
     def environment(self) -> dict:
         """Variables that point a child process (JupyterLab, pytest) at these servers."""
         chat, pooling = self.servers
-        return {"OPENAI_BASE_URL": f"{chat.url}/v1", "CHAT_MODEL": chat.model_id,
+        parser = ({"CHAT_TOOL_CALL_PARSER": TOOL_CALL_PARSER} if "--tool-call-parser" in chat.command else {})
+        return {"OPENAI_BASE_URL": f"{chat.url}/v1", "CHAT_MODEL": chat.model_id, **parser,
                 "POOLING_BASE_URL": f"{pooling.url}/v1", "POOLING_MODEL": pooling.model_id}
 
     def stop(self) -> None:
@@ -363,6 +374,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         default=int(env.get("CHAT_MAX_MODEL_LEN") or DEFAULT_MAX_MODEL_LEN))
     parser.add_argument("--chat-template", default=env.get("CHAT_TEMPLATE", ""),
                         help="a Jinja chat template for the chat server (--chat-template)")
+    parser.add_argument("--no-tool-call-parser", action="store_true",
+                        help="start the chat server without --enable-auto-tool-choice --tool-call-parser")
     # Everything after "--" is the command to run (with run); the launcher's options come before.
     if "--" in argv:
         cut = argv.index("--")
@@ -400,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         elif template and not Path(template).is_file():
             raise LabError(f"CHAT_TEMPLATE={args.chat_template}: no such file")
         options = ChatOptions(served_name=args.served_name.strip() or source.served_name,
-                              max_model_len=args.max_model_len, chat_template=template)
+                              max_model_len=args.max_model_len, chat_template=template,
+                              tool_calls=not args.no_tool_call_parser)
         paths = prepare_models(args.server_python, models_dir, source)
         if source.kind == "hub":
             check_chat_folder(paths["chat"], template)

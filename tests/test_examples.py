@@ -35,10 +35,9 @@ SCRIPTS = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.glob("*/*"
 HEADERS = {s.path.relative_to(EXAMPLES).as_posix(): s for s in reference.scripts()}
 GUARDED = ("/v1", "/v2", "/inference", "/cohere")   # vLLM's AuthenticationMiddleware.GUARDED_PREFIX
 POOLING_FAMILIES = {"embeddings", "rerank", "score", "pooling", "classify"}
-# Tool calling needs a chat server with a tool-call parser, which the lab's has not (vLLM's default):
-# the tools scripts run against a second one (lab.start_vllm, the lab's model),
-# and against the lab's own chat server, where they must fail with vLLM's one-line 400.
-TOOL_PARSER_FLAGS = ["--enable-auto-tool-choice", "--tool-call-parser", "hermes"]
+# Tool calling needs a chat server with a tool-call parser: the lab's chat server has one (hermes);
+# the tools scripts also run against the LoRA server below, started with vLLM's defaults (no
+# parser), where they must fail with vLLM's one-line 400.
 # LoRA (examples/lora): a vLLM with the lesson's `nihao` adapter and runtime loading on; the scripts
 # load `pirate` there (LORA_PATH), and against the lab's chat server (no adapter) fail in one line.
 WRONG_KEY, RIGHT_KEY = "wrong-key", "examples-test-key"
@@ -196,7 +195,7 @@ class Lab:
         self.base = base
         self.results = {}
         self.errors = {}
-        self.keyed = self.triton = self.tools = self.lora = None
+        self.keyed = self.triton = self.lora = None
         self.ready_at = {}
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=6)
 
@@ -214,8 +213,6 @@ class Lab:
         started = self.started = time.monotonic()
         keyed = self.pool.submit(self.start, "keyed", lambda: start_vllm("keyed", model="pooling", env={"VLLM_API_KEY": RIGHT_KEY}))
         triton = self.pool.submit(self.start, "triton", start_triton)
-        tools = self.pool.submit(self.start, "tools", lambda: start_vllm(
-            "examples-tools", TOOL_PARSER_FLAGS))
         lora = self.pool.submit(self.start, "lora", lambda: start_vllm(
             "examples-lora", ["--enable-lora", "--max-lora-rank", "16",
                               "--lora-modules", f"nihao={lora_dir() / 'nihao'}"],
@@ -223,9 +220,7 @@ class Lab:
         dead = f"http://127.0.0.1:{free_port()}"
         jobs = []
         for script in SCRIPTS:
-            if family(script) == "tools":   # the lab's chat server has no tool-call parser
-                jobs.append(self.submit(("no parser", script), script, self.live_env))
-            elif family(script) == "lora":   # nor adapters: the script must say so in one line
+            if family(script) == "lora":   # nor adapters: the script must say so in one line
                 jobs.append(self.submit(("no adapter", script), script,
                                         {k: v for k, v in self.live_env.items() if k != "MODEL"}))
             elif family(script) != "triton":
@@ -242,14 +237,12 @@ class Lab:
                     env = {**self.base, "TRITON_URL": self.triton.url}
                     jobs.append(self.submit(("live", script), script, env))
                     jobs.append(self.submit(("unknown model", script), script, {**env, "TRITON_MODEL": "no-such-model"}))
-        tools.result()
-        if self.tools:
-            for script in SCRIPTS:
-                if family(script) == "tools":
-                    jobs.append(self.submit(("live", script), script, {
-                        **self.live_env, "OPENAI_BASE_URL": f"{self.tools.url}/v1"}))
         lora.result()
         if self.lora:
+            for script in SCRIPTS:
+                if family(script) == "tools":   # vLLM's defaults: no tool-call parser
+                    jobs.append(self.submit(("no parser", script), script, {
+                        **self.live_env, "OPENAI_BASE_URL": f"{self.lora.url}/v1"}))
             for script in SCRIPTS:
                 if family(script) == "lora":
                     jobs.append(self.submit(("live", script), script, {
@@ -278,12 +271,12 @@ class Lab:
                   for kind, s in (("chat", self.chat), ("pooling", self.pooling))}
         env = {**self.base, "CHAT": self.chat.url, "POOLING": self.pooling.url, "MODEL": models["chat"],
                "POOLING_MODEL": models["pooling"], "TRITON_MODEL": "smollm2",
-               "TRITON": self.triton.url if self.triton else "", "TOOLS": self.tools.url if self.tools else "",
+               "TRITON": self.triton.url if self.triton else "", "TOOLS": self.chat.url,
                "LORA": self.lora.url if self.lora else "", "ADAPTER": "pirate-curl",
                "LORA_PATH": str(lora_dir() / "pirate") if self.lora else ""}
         for s in reference.scripts():
             for i, r in enumerate(s.routes):
-                if not getattr(self, s.server, None) and s.server not in ("chat", "pooling"):
+                if not getattr(self, s.server, None) and s.server not in ("chat", "pooling", "tools"):
                     continue
                 job = None
                 if "{id}" in r.path:   # a background response still running, for GET and cancel
@@ -300,7 +293,7 @@ class Lab:
 
     def stop(self):
         """Stop the servers side by side (one by one took 13 s, Triton's 7 of them)."""
-        servers = [server for server in (self.keyed, self.triton, self.tools, self.lora) if server]
+        servers = [server for server in (self.keyed, self.triton, self.lora) if server]
         for done in [self.pool.submit(server.stop) for server in servers]:
             done.result()
         self.pool.shutdown()
@@ -321,7 +314,8 @@ def lab():
 
 def result(lab, scenario, script):
     if (scenario, script) not in lab.results:
-        server = family(script) if family(script) in ("triton", "tools", "lora") and scenario == "live" else "keyed"
+        server = ("lora" if scenario == "no parser" else
+                  family(script) if family(script) in ("triton", "lora") and scenario == "live" else "keyed")
         pytest.skip(f"no {server} server: {lab.errors.get(server, 'not started')}")
     return lab.results[scenario, script]
 
@@ -360,7 +354,7 @@ def test_lora_script_without_adapters(lab, script):
 
 @pytest.mark.parametrize("script", [s for s in SCRIPTS if family(s) == "tools"])
 def test_tools_script_without_a_parser(lab, script):
-    """The lab's chat server runs with vLLM's defaults: no tool-call parser, a real 400 naming the flags."""
+    """A vLLM with its defaults (the LoRA server here) has no tool-call parser: a real 400 naming the flags."""
     assert_one_line_error(*result(lab, "no parser", script)[:3], r"HTTP 400", r"--tool-call-parser")
 
 
@@ -410,7 +404,7 @@ def reference_routes():
 @pytest.mark.parametrize("route", reference_routes())
 def test_reference_curl_line(lab, route):
     if ("curl", route) not in lab.results:
-        pytest.skip(f"no Triton, tools or LoRA server: {lab.errors}")
+        pytest.skip(f"no Triton or LoRA server: {lab.errors}")
     code, status, err, expect = lab.results["curl", route]
     assert code == 0 and status == str(expect), f"curl exit {code}, HTTP {status} (expected {expect}): {err}"
 

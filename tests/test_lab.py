@@ -35,7 +35,15 @@ def test_environment_for_the_child_points_at_both_servers(tmp_path):
     servers = lab.server_commands("py", "a", "b", 8100, 8101)
     env = lab.Lab(servers, tmp_path, 10).environment()
     assert env == {"OPENAI_BASE_URL": "http://127.0.0.1:8100/v1", "CHAT_MODEL": "SmolLM2-135M-Instruct",
+                   "CHAT_TOOL_CALL_PARSER": "hermes",
                    "POOLING_BASE_URL": "http://127.0.0.1:8101/v1", "POOLING_MODEL": "all-MiniLM-L6-v2"}
+
+
+def test_the_lab_chat_server_parses_tool_calls_and_the_pooling_server_does_not():
+    chat, pooling = lab.server_commands("py", "a", "b", 8100, 8101)
+    flags = " ".join(chat.command)
+    assert "--enable-auto-tool-choice --tool-call-parser hermes" in flags
+    assert "--tool-call-parser" not in " ".join(pooling.command)
 
 
 def test_the_child_gets_the_lab_and_no_foreign_keys(tmp_path):
@@ -478,3 +486,11 @@ def test_a_download_that_cannot_happen_is_one_line(tmp_path, hub_id, message):
     (line,) = result.stdout.splitlines()
     assert line.startswith(f"error=cannot download {hub_id}: {message}")
     assert "downloading" not in result.stderr  # refused before anything was fetched
+
+
+def test_portability_can_start_the_chat_server_without_a_tool_call_parser(tmp_path):
+    chat, _ = lab.server_commands("py", "a", "b", 8100, 8101, lab.ChatOptions(tool_calls=False))
+    assert "--tool-call-parser" not in chat.command
+    env = lab.Lab(lab.server_commands("py", "a", "b", 8100, 8101, lab.ChatOptions(tool_calls=False)),
+                  tmp_path, 10).environment()
+    assert "CHAT_TOOL_CALL_PARSER" not in env
