@@ -49,11 +49,13 @@ FAMILIES = {
     "metrics": "Metrics",
     "keys": "API keys",
     "lora": "LoRA adapters",
+    "audio": "Speech to text",
     "triton": "Triton Inference Server (KServe v2)",
 }
 # Within a family, these come first, in this order; the rest follow by name.
 LEADS = ["health", "models", "openapi", "tokenize", "render", "embeddings", "embed_v2", "responses"]
-BASES = {"chat": "$CHAT", "pooling": "$POOLING", "triton": "$TRITON", "tools": "$TOOLS", "lora": "$LORA"}
+BASES = {"chat": "$CHAT", "pooling": "$POOLING", "triton": "$TRITON", "tools": "$TOOLS", "lora": "$LORA",
+         "audio": "$AUDIO"}
 PATH_VARS = {"{id}": "$RESPONSE_ID", "{model}": "$TRITON_MODEL"}
 MODEL_VARS = ("$MODEL", "$POOLING_MODEL", "$ADAPTER", "$LORA_PATH")
 
@@ -64,6 +66,7 @@ class Route:
     path: str
     purpose: str
     body: str | None = None
+    form: str | None = None      # a multipart form instead: "name=value name=@file ..." (curl -F)
     expect: int = 200
 
 
@@ -92,6 +95,8 @@ def parse(path: Path) -> Script | None:
         elif key == "body":
             json.loads(value)  # a body that is not JSON stops the generator
             script.routes[-1].body = value
+        elif key == "form":
+            script.routes[-1].form = value.strip()
         elif key == "expect":
             script.routes[-1].expect = int(value)
         elif key in ("server", "notebook"):
@@ -112,6 +117,9 @@ def curl_line(script: Script, route: Route) -> str:
     url = BASES[script.server] + route.path
     for placeholder, variable in PATH_VARS.items():
         url = url.replace(placeholder, variable)
+    if route.form:            # multipart: one -F per field, double quotes so variables expand
+        fields = " ".join(f'-F "{field}"' for field in route.form.split())
+        return f"curl -s {url} {fields}"
     if route.body is None:
         return f"curl -s {'' if route.method == 'GET' else '-X ' + route.method + ' '}{url}"
     body = route.body
@@ -157,6 +165,7 @@ TOOLS=$CHAT                       # a chat server with --enable-auto-tool-choice
 RESPONSE_ID=resp_...              # the "id" a POST /v1/responses returned (with "store": true)
 LORA=$CHAT                        # a vLLM with --enable-lora, started with VLLM_ALLOW_RUNTIME_LORA_UPDATING=true (notebook 38 starts one)
 ADAPTER=pirate LORA_PATH=/path/to/adapter   # a name for the adapter, and its folder on the server's machine
+AUDIO=$CHAT AUDIO_MODEL=$MODEL   # a Whisper vLLM (notebook 50 starts one; the lab's chat server answers 404), and speech.wav: your recording
 ```
 
 In a "Smallest body", `"$MODEL"` and `"$POOLING_MODEL"` stand for the model id (`"$ADAPTER"` and
@@ -202,6 +211,8 @@ def render() -> str:
                 out.append(f"The lab's server answers HTTP {r.expect} here: see the script.")
             if r.body:
                 out.append(f"\nSmallest body:\n\n```json\n{r.body}\n```")
+            if r.form:
+                out.append(f"\nA multipart form (not JSON): `{r.form}`.")
             out.append(f"\n```bash\n{curl_line(s, r)}\n```\n")
     out.append("## The original post's scripts\n\nThe scripts of the original post (the Chinese blog post's `chat_completions.py` / `.sh` and "
                "`completions.py` / `.sh`), adapted to these variables: [examples/original_post/](examples/original_post/).")

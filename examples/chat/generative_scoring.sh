@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Generative scoring: the curl version of generative_scoring.py (label ids read from /tokenize, one token each).
+set -euo pipefail
+ROOT="${OPENAI_BASE_URL:-http://127.0.0.1:8000/v1}"; ROOT="${ROOT%/}"; ROOT="${ROOT%/v1}"
+AUTH=(); if [ -n "${OPENAI_API_KEY:-}" ]; then AUTH=(-H "Authorization: Bearer $OPENAI_API_KEY"); fi
+
+call() {  # call METHOD PATH [JSON]: print the body; on failure one line on stderr and exit 1
+  local out code
+  out=$(curl -sS -X "$1" "$ROOT$2" "${AUTH[@]}" -H 'Content-Type: application/json' \
+        ${3:+--data-binary "$3"} -w '\n%{http_code}' 2>&1) \
+    || { echo "error: no answer from $ROOT (${out%%$'\n'*}): is the server running?" >&2; exit 1; }
+  code="${out##*$'\n'}"; out="${out%$'\n'*}"
+  if [ "$code" -ge 400 ]; then
+    echo "error: HTTP $code from $1 $2: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)" >&2; exit 1
+  fi
+  printf '%s\n' "$out"
+}
+show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; Chinese kept readable)
+  local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
+}
+
+if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+  MODELS=$(call GET /v1/models)
+  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+fi
+
+label_id() {  # the one token id of a label word, from this server's tokenizer
+  local ids
+  ids=$(call POST /tokenize "{\"model\": \"$MODEL\", \"prompt\": \"$1\", \"add_special_tokens\": false}") || exit 1
+  printf '%s' "$ids" | python3 -c 'import json, sys; t = json.load(sys.stdin)["tokens"]; sys.exit(f"error: a label must be one token, got {t}") if len(t) != 1 else print(t[0])'
+}
+YES=$(label_id " yes"); NO=$(label_id " no")
+BODY="{\"model\": \"$MODEL\", \"query\": \"Question: Is Paris the capital of France? Answer:\",
+       \"items\": [\"\", \" Think first.\"], \"label_token_ids\": [$YES, $NO]}"
+show POST /generative_scoring "$BODY"
