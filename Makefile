@@ -4,7 +4,7 @@
 # Also: make serve (only the servers, foreground), make stop, make install, make models,
 #       make test-portability (the chat notebooks against SmolLM2 served as another model),
 #       make execute (re-run the notebooks in place, committing-ready outputs), make clean.
-# Another chat model in the lab: make lab CHAT_MODEL=/path/to/hf-folder (or a hub id, org/name).
+# Another chat model in the lab: make lab LAB_CHAT_MODEL=/path/to/hf-folder (or a hub id, org/name).
 # With your own server: make lab SERVERS=none (or make test SERVERS=none) and set
 #   OPENAI_BASE_URL / OPENAI_API_KEY / POOLING_BASE_URL (README, "Use your own server").
 
@@ -27,7 +27,7 @@ VENV ?= .venv
 # a lock per environment and a progress line every PROGRESS_EVERY seconds (README, Quickstart).
 INSTALL := $(PYTHON) lab/install.py --tools $(CACHE_DIR)/tools
 PYTEST_ARGS ?=
-# CHAT_MODEL, CHAT_SERVED_NAME, CHAT_MAX_MODEL_LEN, CHAT_TEMPLATE (the chat model the embedded lab
+# LAB_CHAT_MODEL, CHAT_SERVED_NAME, CHAT_MAX_MODEL_LEN, CHAT_TEMPLATE (the chat model the embedded lab
 # serves, lab/launcher.py) reach the launcher through the environment, as make exports them.
 
 # make test-portability: the chat lessons against the embedded weights served in a deliberately

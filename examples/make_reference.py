@@ -9,13 +9,13 @@ Each examples/FAMILY/NAME.py that documents routes starts with a docstring like:
     \"\"\"What the script does, in one line.
 
     route: POST /v1/chat/completions  what the route is for
-    body: {"model": "$MODEL", ...}          the smallest body that works (optional; JSON)
+    body: {"model": "$CHAT_MODEL", ...}          the smallest body that works (optional; JSON)
     expect: 404                             the status the lab's server gives (optional; default 200)
     server: pooling                         chat (default), pooling, triton, tools or lora; applies to the script
     notebook: 01_chat_completions.ipynb
     \"\"\"
 
-"$MODEL" / "$POOLING_MODEL" in a body and {id} / {model} in a path become shell variables in the
+"$CHAT_MODEL" / "$POOLING_MODEL" in a body and {id} / {model} in a path become shell variables in the
 curl line. tests/test_examples.py runs every curl line this page shows, and every script.
 """
 import json
@@ -57,7 +57,7 @@ LEADS = ["health", "models", "openapi", "tokenize", "render", "embeddings", "emb
 BASES = {"chat": "$CHAT", "pooling": "$POOLING", "triton": "$TRITON", "tools": "$TOOLS", "lora": "$LORA",
          "audio": "$AUDIO"}
 PATH_VARS = {"{id}": "$RESPONSE_ID", "{model}": "$TRITON_MODEL"}
-MODEL_VARS = ("$MODEL", "$POOLING_MODEL", "$ADAPTER", "$LORA_PATH")
+MODEL_VARS = ("$CHAT_MODEL", "$POOLING_MODEL", "$ADAPTER", "$LORA_PATH")
 
 
 @dataclass
@@ -152,23 +152,23 @@ The tests run every `curl` line below and every script against the lab's servers
 ones against a second chat server that the tests start with a tool-call parser).
 
 The `curl` lines read these shell variables (the scripts read `OPENAI_BASE_URL`, `OPENAI_API_KEY`,
-`MODEL`, `POOLING_BASE_URL`, `POOLING_API_KEY`, `POOLING_MODEL`, `TRITON_URL`, `TRITON_MODEL`, and
+`CHAT_MODEL`, `POOLING_BASE_URL`, `POOLING_API_KEY`, `POOLING_MODEL`, `TRITON_URL`, `TRITON_MODEL`, and
 `LORA_BASE_URL`, `LORA_API_KEY`, `LORA_PATH`, `LORA_NAME`):
 
 ```bash
 CHAT=http://127.0.0.1:8000        # the chat server's root (OPENAI_BASE_URL without /v1)
 POOLING=http://127.0.0.1:8001     # the embeddings / rerank / score server
-MODEL=$(curl -s $CHAT/v1/models | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+CHAT_MODEL=$(curl -s $CHAT/v1/models | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 POOLING_MODEL=$(curl -s $POOLING/v1/models | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 TRITON=http://127.0.0.1:8000 TRITON_MODEL=smollm2   # a Triton server (notebook 42 starts one)
 TOOLS=$CHAT                       # a chat server with --enable-auto-tool-choice --tool-call-parser NAME (the lab's has them)
 RESPONSE_ID=resp_...              # the "id" a POST /v1/responses returned (with "store": true)
 LORA=$CHAT                        # a vLLM with --enable-lora, started with VLLM_ALLOW_RUNTIME_LORA_UPDATING=true (notebook 38 starts one)
 ADAPTER=pirate LORA_PATH=/path/to/adapter   # a name for the adapter, and its folder on the server's machine
-AUDIO=$CHAT AUDIO_MODEL=$MODEL   # a Whisper vLLM (notebook 50 starts one; the lab's chat server answers 404), and speech.wav: your recording
+AUDIO=$CHAT AUDIO_MODEL=$CHAT_MODEL   # a Whisper vLLM (notebook 50 starts one; the lab's chat server answers 404), and speech.wav: your recording
 ```
 
-In a "Smallest body", `"$MODEL"` and `"$POOLING_MODEL"` stand for the model id (`"$ADAPTER"` and
+In a "Smallest body", `"$CHAT_MODEL"` and `"$POOLING_MODEL"` stand for the model id (`"$ADAPTER"` and
 `"$LORA_PATH"` for an adapter's name and folder); the `curl` line fills it in from the shell variable.
 
 A server started with `--api-key` also wants `-H "Authorization: Bearer $OPENAI_API_KEY"` on every

@@ -14,8 +14,8 @@ http://127.0.0.1:8001/v1), POOLING_API_KEY (default: OPENAI_API_KEY) and POOLING
 speech-to-text server (notebook 50) a third, AUDIO_BASE_URL (no default: the lesson starts its own
 Whisper), AUDIO_API_KEY and AUDIO_MODEL; a vLLM serving LoRA adapters (notebook 38) a fourth,
 LORA_BASE_URL (no default: the lesson starts its own), LORA_API_KEY and LORA_MODEL. Precedence: an argument in code, the variable, the default.
-(`make lab CHAT_MODEL=FOLDER-OR-HUB-ID` names what the lab serves; the lab then hands the notebooks
-CHAT_MODEL set to the id it serves it under: lab/launcher.py.)
+(`make lab LAB_CHAT_MODEL=FOLDER-OR-HUB-ID` names what the lab serves; the lab then hands the
+notebooks CHAT_MODEL set to the id it serves it under: lab/launcher.py.)
 """
 from __future__ import annotations
 

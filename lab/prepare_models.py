@@ -141,7 +141,7 @@ def check_reachable(hub: str, hub_id: str, timeout: float = 10) -> None:
         reason = getattr(exc, "reason", exc)
         raise PrepareError(
             f"cannot download {hub_id}: no model hub reachable ({endpoint}: {reason}); download it "
-            "on a machine that can reach the hub and run: make lab CHAT_MODEL=/path/to/its/folder")
+            "on a machine that can reach the hub and run: make lab LAB_CHAT_MODEL=/path/to/its/folder")
 
 
 def check_disk(hub_id: str, needed: int, folder: Path, free: int | None = None) -> None:

@@ -166,7 +166,7 @@ def server_of(script):
 
 
 def reads_model(script):
-    return bool(re.search(r'getenv\("(POOLING_|TRITON_)?MODEL"|\$\{(POOLING_|TRITON_)?MODEL:-',
+    return bool(re.search(r'getenv\("(CHAT_|POOLING_|TRITON_|LORA_)MODEL"|\$\{(CHAT_|POOLING_|TRITON_|LORA_)MODEL:-',
                           (EXAMPLES / script).read_text()))
 
 
@@ -193,12 +193,12 @@ class Lab:
     def __init__(self):
         chat, pooling = settings_for("chat"), settings_for("pooling")
         base = {k: v for k, v in os.environ.items()
-                if k not in ("OPENAI_API_KEY", "POOLING_API_KEY", "MODEL", "POOLING_MODEL", "TRITON_MODEL")}
+                if k not in ("OPENAI_API_KEY", "POOLING_API_KEY", "CHAT_MODEL", "POOLING_MODEL", "TRITON_MODEL", "LORA_MODEL")}
         base.update(MAX_TOKENS="8", PYTHONIOENCODING="utf-8", OPENAI_BASE_URL=f"{chat.url}/v1",
                     POOLING_BASE_URL=f"{pooling.url}/v1")
         self.live_env = {**base, **({"OPENAI_API_KEY": chat.api_key} if chat.api_key else {}),
                          **({"POOLING_API_KEY": pooling.api_key} if pooling.api_key else {}),
-                         **({"MODEL": chat.model} if chat.model else {}),
+                         **({"CHAT_MODEL": chat.model} if chat.model else {}),
                          **({"POOLING_MODEL": pooling.model} if pooling.model else {})}
         self.chat, self.pooling = chat, pooling
         self.base = base
@@ -231,14 +231,15 @@ class Lab:
         for script in SCRIPTS:
             if family(script) == "lora":   # nor adapters: the script must say so in one line
                 jobs.append(self.submit(("no adapter", script), script,
-                                        {k: v for k, v in self.live_env.items() if k != "MODEL"}))
+                                        {k: v for k, v in self.live_env.items() if k != "CHAT_MODEL"}))
             elif family(script) != "triton":
                 jobs.append(self.submit(("live", script), script, self.live_env))
             jobs.append(self.submit(("down", script), script, {
                 **self.base, "OPENAI_BASE_URL": f"{dead}/v1", "POOLING_BASE_URL": f"{dead}/v1", "TRITON_URL": dead}))
             if reads_model(script) and family(script) != "triton":
                 jobs.append(self.submit(("unknown model", script), script, {
-                    **self.live_env, "MODEL": "no-such-model", "POOLING_MODEL": "no-such-model"}))
+                    **self.live_env, "CHAT_MODEL": "no-such-model", "POOLING_MODEL": "no-such-model",
+                    "LORA_MODEL": "no-such-model"}))
         triton.result()
         if self.triton:
             for script in SCRIPTS:
@@ -278,7 +279,7 @@ class Lab:
         """Run every curl line REFERENCE.md shows; record the HTTP status each gets."""
         models = {kind: s.model or requests.get(f"{s.url}/v1/models", timeout=30, headers=s.headers).json()["data"][0]["id"]
                   for kind, s in (("chat", self.chat), ("pooling", self.pooling))}
-        env = {**self.base, "CHAT": self.chat.url, "POOLING": self.pooling.url, "MODEL": models["chat"],
+        env = {**self.base, "CHAT": self.chat.url, "POOLING": self.pooling.url, "CHAT_MODEL": models["chat"],
                "POOLING_MODEL": models["pooling"], "TRITON_MODEL": "smollm2",
                "TRITON": self.triton.url if self.triton else "", "TOOLS": self.chat.url,
                "LORA": self.lora.url if self.lora else "", "ADAPTER": "pirate-curl",

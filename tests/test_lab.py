@@ -261,7 +261,7 @@ def test_triton_server_script_points_the_stub_at_this_pythons_libpython(monkeypa
         assert os.environ["LD_LIBRARY_PATH"] == "/somewhere"
 
 
-# --- Another chat model in the lab (CHAT_MODEL) and the portability configuration (issue 12) ---
+# --- Another chat model in the lab (LAB_CHAT_MODEL) and the portability configuration (issue 12) ---
 
 def test_chat_options_change_only_the_chat_server():
     options = lab.ChatOptions(served_name="my-model", max_model_len=1536, chat_template="/t/llama3.jinja")
@@ -315,7 +315,7 @@ def test_a_chat_model_the_lab_cannot_serve_is_one_line(tmp_path, value, words):
     with pytest.raises(lab.LabError) as info:
         lab.resolve_chat_model(value, tmp_path)
     assert words in str(info.value) and "\n" not in str(info.value)
-    assert str(info.value).startswith(f"CHAT_MODEL={value}")
+    assert str(info.value).startswith(f"LAB_CHAT_MODEL={value}")
 
 
 def test_a_folder_is_checked_before_anything_starts(tmp_path):
@@ -372,7 +372,7 @@ def test_a_hub_that_cannot_be_reached_is_one_line(tmp_path, hub, variable):
     (line,) = result.stdout.splitlines()
     assert line.startswith("error=cannot download Qwen/Qwen2.5-0.5B-Instruct: no model hub reachable "
                            f"(http://127.0.0.1:{port}: ")
-    assert line.endswith("make lab CHAT_MODEL=/path/to/its/folder")
+    assert line.endswith("make lab LAB_CHAT_MODEL=/path/to/its/folder")
     assert not (tmp_path / "hub").exists() or not any((tmp_path / "hub").iterdir())
 
 
@@ -395,7 +395,7 @@ HTTPServer(("127.0.0.1", port), H).serve_forever()
 
 
 def test_make_lab_chat_model_folder_names_it_in_the_first_cell(tmp_path):
-    """`python -m lab run` (what `make lab` runs) with CHAT_MODEL=<a folder>, against a stand-in for
+    """`python -m lab run` (what `make lab` runs) with LAB_CHAT_MODEL=<a folder>, against a stand-in for
     vLLM: the folder is served under its own name and the child's connect() (the notebooks' first
     cell) names it. `make test-portability` does the same with the real vLLM."""
     fake = tmp_path / "fake"
@@ -411,7 +411,8 @@ def test_make_lab_chat_model_folder_names_it_in_the_first_cell(tmp_path):
     chat_port, pooling_port = servers.free_port(), servers.free_port()
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{fake}:{lab.ROOT}", "HOME": str(tmp_path),
            "SERVER_PYTHON": sys.executable, "MODELS_DIR": str(tmp_path / "models"),
-           "CHAT_MODEL": str(folder), "CHAT_MAX_MODEL_LEN": "1536"}
+           "LAB_CHAT_MODEL": str(folder), "CHAT_MAX_MODEL_LEN": "1536",
+           "CHAT_MODEL": "the-id-of-my-own-server"}     # for the notebooks only: the lab must not serve it
     child = ("import os; from helpers import connect; connect('chat'); "
              "print('CHAT_MODEL=' + os.environ['CHAT_MODEL'])")
     result = subprocess.run([sys.executable, "-m", "lab", "run", "--log-dir", str(tmp_path / "logs"),

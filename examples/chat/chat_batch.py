@@ -2,7 +2,7 @@
 """Several conversations in one request: one choice per conversation, in order (vLLM only).
 
 route: POST /v1/chat/completions/batch  a list of conversations in one request, one choice each (vLLM; no n > 1 or beam search, stream and tools are ignored)
-body: {"model": "$MODEL", "messages": [[{"role": "user", "content": "Hello"}], [{"role": "user", "content": "Name a colour."}]], "max_tokens": 8}
+body: {"model": "$CHAT_MODEL", "messages": [[{"role": "user", "content": "Hello"}], [{"role": "user", "content": "Name a colour."}]], "max_tokens": 8}
 notebook: 17_response_extras.ipynb
 """
 import os
@@ -30,13 +30,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     conversations = [
         [{"role": "user", "content": "What is the capital of France?"}],
         [{"role": "system", "content": "Answer in one word."}, {"role": "user", "content": "Name a colour."}],

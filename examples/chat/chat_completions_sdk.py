@@ -25,7 +25,7 @@ def run(main):
 
 
 def main():
-    model = os.getenv("MODEL") or client.models.list().data[0].id
+    model = os.getenv("CHAT_MODEL") or client.models.list().data[0].id
     completion = client.chat.completions.create(
         model=model,
         messages=[

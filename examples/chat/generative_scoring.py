@@ -2,7 +2,7 @@
 """Generative scoring: the probability of the first label token, per item, from a chat model (vLLM only).
 
 route: POST /generative_scoring  for each item, P(first label | query + item) over the label tokens (vLLM; label ids from /tokenize)
-body: {"model": "$MODEL", "query": "Question: Is Paris the capital of France? Answer:", "items": [""], "label_token_ids": [0, 1]}
+body: {"model": "$CHAT_MODEL", "query": "Question: Is Paris the capital of France? Answer:", "items": [""], "label_token_ids": [0, 1]}
 notebook: 17_response_extras.ipynb
 """
 import os
@@ -30,13 +30,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     # Labels are token ids of THIS model's tokenizer, one token each: ask the server, never type them.
     labels = {}
     for word in (" yes", " no"):

@@ -19,17 +19,17 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; C
   local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
 }
 
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+if [ -z "${CHAT_MODEL:-}" ]; then  # no CHAT_MODEL given: take the first id the server lists
   MODELS=$(call GET /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
 label_id() {  # the one token id of a label word, from this server's tokenizer
   local ids
-  ids=$(call POST /tokenize "{\"model\": \"$MODEL\", \"prompt\": \"$1\", \"add_special_tokens\": false}") || exit 1
+  ids=$(call POST /tokenize "{\"model\": \"$CHAT_MODEL\", \"prompt\": \"$1\", \"add_special_tokens\": false}") || exit 1
   printf '%s' "$ids" | python3 -c 'import json, sys; t = json.load(sys.stdin)["tokens"]; sys.exit(f"error: a label must be one token, got {t}") if len(t) != 1 else print(t[0])'
 }
 YES=$(label_id " yes"); NO=$(label_id " no")
-BODY="{\"model\": \"$MODEL\", \"query\": \"Question: Is Paris the capital of France? Answer:\",
+BODY="{\"model\": \"$CHAT_MODEL\", \"query\": \"Question: Is Paris the capital of France? Answer:\",
        \"items\": [\"\", \" Think first.\"], \"label_token_ids\": [$YES, $NO]}"
 show POST /generative_scoring "$BODY"

@@ -2,7 +2,7 @@
 """Structured decisions (/v1/systemone): typed answers to questions about a state; only some architectures (vLLM only).
 
 route: POST /v1/systemone  typed answers (yes/no, ...) to named questions about a text; 501 for architectures vLLM 0.32 does not list (the lab's)
-body: {"model": "$MODEL", "state": "The sky is blue.", "questions": {"q1": {"type": "yes_no", "instructions": "Is the sky blue?"}}}
+body: {"model": "$CHAT_MODEL", "state": "The sky is blue.", "questions": {"q1": {"type": "yes_no", "instructions": "Is the sky blue?"}}}
 expect: 501
 notebook: 17_response_extras.ipynb
 """
@@ -31,13 +31,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     data = call("POST", "/v1/systemone", json={
         "model": model,
         "state": "The sky is blue.",                          # what the questions are about

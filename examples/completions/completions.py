@@ -2,7 +2,7 @@
 """Completions: continue a raw prompt, no chat template (base-model style, or your own prompt format).
 
 route: POST /v1/completions  the text that follows "prompt", exactly as given (no template)
-body: {"model": "$MODEL", "prompt": "The capital of France is", "max_tokens": 8}
+body: {"model": "$CHAT_MODEL", "prompt": "The capital of France is", "max_tokens": 8}
 notebook: 02_completions.ipynb
 """
 import os
@@ -30,13 +30,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     prompt = "The capital of France is"
     data = call("POST", "/v1/completions", json={
         "model": model,

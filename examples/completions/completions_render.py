@@ -2,7 +2,7 @@
 """The engine request a completions body becomes (prompt token ids and sampling parameters), without generating; then run it.
 
 route: POST /v1/completions/render  the engine request for each prompt: its token ids and the sampling parameters made from your fields (needs --enable-scale-out)
-body: {"model": "$MODEL", "prompt": "The capital of France is", "max_tokens": 8}
+body: {"model": "$CHAT_MODEL", "prompt": "The capital of France is", "max_tokens": 8}
 notebook: 17_response_extras.ipynb
 """
 import os
@@ -30,13 +30,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     body = {"model": model, "prompt": "The capital of France is", "temperature": 0,
             "max_tokens": int(os.getenv("MAX_TOKENS", "16"))}
     # One engine request per prompt (a list of prompts gives a list); nothing is generated yet.

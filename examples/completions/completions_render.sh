@@ -19,10 +19,10 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; C
   local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
 }
 
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+if [ -z "${CHAT_MODEL:-}" ]; then  # no CHAT_MODEL given: take the first id the server lists
   MODELS=$(call GET /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
-BODY="{\"model\": \"$MODEL\", \"prompt\": \"The capital of France is\", \"temperature\": 0, \"max_tokens\": ${MAX_TOKENS:-16}}"
+BODY="{\"model\": \"$CHAT_MODEL\", \"prompt\": \"The capital of France is\", \"temperature\": 0, \"max_tokens\": ${MAX_TOKENS:-16}}"
 show POST /v1/completions/render "$BODY"   # 404 unless vLLM runs with --enable-scale-out

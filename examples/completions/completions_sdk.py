@@ -25,7 +25,7 @@ def run(main):
 
 
 def main():
-    model = os.getenv("MODEL") or client.models.list().data[0].id
+    model = os.getenv("CHAT_MODEL") or client.models.list().data[0].id
     prompt = "The capital of France is"
     completion = client.completions.create(
         model=model, prompt=prompt, temperature=0, max_tokens=int(os.getenv("MAX_TOKENS", "16")),

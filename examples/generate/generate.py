@@ -2,7 +2,7 @@
 """Tokens in, tokens out: vLLM's generate route skips the tokenizer on both sides (your own pre/post-processing).
 
 route: POST /inference/v1/generate  token ids in, token ids out (needs --enable-scale-out)
-body: {"model": "$MODEL", "token_ids": [1, 2, 3], "sampling_params": {"max_tokens": 8, "temperature": 0}}
+body: {"model": "$CHAT_MODEL", "token_ids": [1, 2, 3], "sampling_params": {"max_tokens": 8, "temperature": 0}}
 notebook: 40_vllm_generate.ipynb
 """
 import os
@@ -30,13 +30,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     prompt = "The capital of France is"
     ids = call("POST", "/tokenize", json={"model": model, "prompt": prompt}).json()["tokens"]
     data = call("POST", "/inference/v1/generate", json={

@@ -19,15 +19,15 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; C
   local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
 }
 
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+if [ -z "${CHAT_MODEL:-}" ]; then  # no CHAT_MODEL given: take the first id the server lists
   MODELS=$(call GET /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
-TOK=$(call POST /tokenize "{\"model\": \"$MODEL\", \"prompt\": \"The capital of France is\"}")
+TOK=$(call POST /tokenize "{\"model\": \"$CHAT_MODEL\", \"prompt\": \"The capital of France is\"}")
 IDS=$(printf '%s' "$TOK" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tokens"])')
-OUT=$(call POST /inference/v1/generate "{\"model\": \"$MODEL\", \"token_ids\": $IDS,
+OUT=$(call POST /inference/v1/generate "{\"model\": \"$CHAT_MODEL\", \"token_ids\": $IDS,
         \"sampling_params\": {\"max_tokens\": ${MAX_TOKENS:-16}, \"temperature\": 0}}")
 printf '%s\n' "$OUT" | python3 -m json.tool --no-ensure-ascii   # choices[0].token_ids: the answer
 NEW=$(printf '%s' "$OUT" | python3 -c 'import json, sys; print(json.load(sys.stdin)["choices"][0]["token_ids"])')
-show POST /detokenize "{\"model\": \"$MODEL\", \"tokens\": $NEW}"
+show POST /detokenize "{\"model\": \"$CHAT_MODEL\", \"tokens\": $NEW}"

@@ -36,7 +36,7 @@ def call(method, path, **kwargs):
             body = r.text
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check LORA_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check LORA_API_KEY)", 404: " (check LORA_MODEL and the URL)"}.get(r.status_code, "")
         if r.status_code == 404 and path.endswith("_lora_adapter") and msg == "Not Found":
             hint = " (start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=true to add these routes)"
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
@@ -60,7 +60,7 @@ def main():
     found = adapters()
     for name, parent in found.items():
         print(f"adapter {name}  parent={parent}")
-    model = os.getenv("MODEL") or next(iter(found), None)
+    model = os.getenv("LORA_MODEL") or next(iter(found), None)
     if model is None:
         sys.exit(f"error: {ROOT} serves no LoRA adapter: start vLLM with --enable-lora "
                  "--lora-modules NAME=PATH")

@@ -19,7 +19,7 @@ call() {  # call METHOD PATH [JSON]: print the body; on failure one line on stde
   fi
   printf '%s\n' "$out"
 }
-ask() {  # ask MODEL: the reply's text (a failed call ends the script, in one line)
+ask() {  # ask LORA_MODEL: the reply's text (a failed call ends the script, in one line)
   local body
   body=$(call POST /v1/chat/completions "{\"model\": \"$1\", \"messages\": [{\"role\": \"user\", \"content\": \"What is a rainbow?\"}], \"max_tokens\": ${MAX_TOKENS:-24}, \"temperature\": 0}") || exit 1
   printf '%s' "$body" | python3 -c 'import json, sys; print(json.load(sys.stdin)["choices"][0]["message"]["content"])'
@@ -31,16 +31,16 @@ import json, sys
 for m in json.load(sys.stdin)["data"]:
     if m.get("parent"):
         print("adapter " + m["id"] + "  parent=" + m["parent"])'
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: the first adapter listed
-  MODEL=$(printf '%s' "$MODELS" | python3 -c '
+if [ -z "${LORA_MODEL:-}" ]; then  # no LORA_MODEL given: the first adapter listed
+  LORA_MODEL=$(printf '%s' "$MODELS" | python3 -c '
 import json, sys
 print(next((m["id"] for m in json.load(sys.stdin)["data"] if m.get("parent")), ""))')
 fi
-if [ -z "$MODEL" ]; then
+if [ -z "$LORA_MODEL" ]; then
   echo "error: $ROOT serves no LoRA adapter: start vLLM with --enable-lora --lora-modules NAME=PATH" >&2; exit 1
 fi
-TEXT=$(ask "$MODEL")   # "model" picks the adapter; nothing else changes
-echo "$MODEL -> $TEXT"
+TEXT=$(ask "$LORA_MODEL")   # "model" picks the adapter; nothing else changes
+echo "$LORA_MODEL -> $TEXT"
 if [ -n "${LORA_PATH:-}" ]; then
   call POST /v1/load_lora_adapter "{\"lora_name\": \"$LORA_NAME\", \"lora_path\": \"$LORA_PATH\"}"
   TEXT=$(ask "$LORA_NAME")

@@ -2,11 +2,11 @@
 """Anthropic's Messages API on the same vLLM server, and its token counter.
 
 route: POST /v1/messages  Anthropic-style chat ("system" is a field; "max_tokens" is required)
-body: {"model": "$MODEL", "max_tokens": 8, "messages": [{"role": "user", "content": "Hello"}]}
+body: {"model": "$CHAT_MODEL", "max_tokens": 8, "messages": [{"role": "user", "content": "Hello"}]}
 route: POST /v1/messages/count_tokens  the prompt's token count, template included, without generating
-body: {"model": "$MODEL", "messages": [{"role": "user", "content": "Hello"}]}
+body: {"model": "$CHAT_MODEL", "messages": [{"role": "user", "content": "Hello"}]}
 route: POST /v1/messages/render  the token ids of the prompt a Messages body becomes (needs --enable-scale-out)
-body: {"model": "$MODEL", "max_tokens": 8, "messages": [{"role": "user", "content": "Hello"}]}
+body: {"model": "$CHAT_MODEL", "max_tokens": 8, "messages": [{"role": "user", "content": "Hello"}]}
 notebook: 08_messages.ipynb
 """
 import os
@@ -34,13 +34,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     # vLLM checks the key as "Authorization: Bearer" (HEADERS), not Anthropic's x-api-key.
     request = {
         "model": model,

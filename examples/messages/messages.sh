@@ -19,14 +19,14 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; C
   local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
 }
 
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+if [ -z "${CHAT_MODEL:-}" ]; then  # no CHAT_MODEL given: take the first id the server lists
   MODELS=$(call GET /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
 MESSAGES='[{"role": "user", "content": "Name three colours."}]'
-show POST /v1/messages/count_tokens "{\"model\": \"$MODEL\", \"messages\": $MESSAGES}"
-R=$(call POST /v1/messages/render "{\"model\": \"$MODEL\", \"max_tokens\": 8, \"messages\": $MESSAGES}")
+show POST /v1/messages/count_tokens "{\"model\": \"$CHAT_MODEL\", \"messages\": $MESSAGES}"
+R=$(call POST /v1/messages/render "{\"model\": \"$CHAT_MODEL\", \"max_tokens\": 8, \"messages\": $MESSAGES}")
 printf '%s' "$R" | python3 -c 'import json, sys; print("render:", len(json.load(sys.stdin)["token_ids"]), "prompt token ids")'
-show POST /v1/messages "{\"model\": \"$MODEL\", \"max_tokens\": ${MAX_TOKENS:-32}, \"temperature\": 0,
+show POST /v1/messages "{\"model\": \"$CHAT_MODEL\", \"max_tokens\": ${MAX_TOKENS:-32}, \"temperature\": 0,
                          \"system\": \"You are a helpful assistant.\", \"messages\": $MESSAGES}"

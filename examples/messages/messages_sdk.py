@@ -14,7 +14,7 @@ client = anthropic.Anthropic(
 
 
 def main():
-    model = os.getenv("MODEL")
+    model = os.getenv("CHAT_MODEL")
     if not model:  # the anthropic SDK has no models.list() for vLLM: ask the OpenAI-style route
         model = client.get("/v1/models", cast_to=object)["data"][0]["id"]
     messages = [{"role": "user", "content": "Name three colours."}]

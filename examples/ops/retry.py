@@ -2,7 +2,7 @@
 """Retries done right for a generation: only what the server never ran, within a budget and a deadline.
 
 route: POST /v1/chat/completions  a chat completion sent with retries: on a refused connection and on 429/503 (Retry-After honoured), never on a read timeout or another status
-body: {"model": "$MODEL", "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 8}
+body: {"model": "$CHAT_MODEL", "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 8}
 notebook: 31_errors_and_retries.ipynb
 """
 import os
@@ -56,7 +56,7 @@ def post_with_retries(path, body):
 
 
 def main():
-    body = {"model": os.getenv("MODEL") or first_model(), "messages": [{"role": "user", "content": "Say hello."}],
+    body = {"model": os.getenv("CHAT_MODEL") or first_model(), "messages": [{"role": "user", "content": "Say hello."}],
             "temperature": 0, "max_tokens": int(os.getenv("MAX_TOKENS", "8"))}
     r, attempts = post_with_retries("/v1/chat/completions", body)
     choice = r.json()["choices"][0]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # The original post's chat_completions.py (the blog post's section "A1"), adapted to this project's variables
-# (OPENAI_BASE_URL, OPENAI_API_KEY, MODEL, MAX_TOKENS) and to fail in one line: examples/original_post/README.md.
+# (OPENAI_BASE_URL, OPENAI_API_KEY, CHAT_MODEL, MAX_TOKENS) and to fail in one line: examples/original_post/README.md.
 import os
 import json
 import sys
@@ -23,11 +23,11 @@ def request(method, url, **kwargs):
 
 
 # Original: MODEL defaulted to "Qwen2-7B-Instruct". Here: the first model the server lists.
-MODEL = os.getenv("MODEL") or request("GET", f"{BASE_URL}/v1/models", timeout=30).json()["data"][0]["id"]
+CHAT_MODEL = os.getenv("CHAT_MODEL") or request("GET", f"{BASE_URL}/v1/models", timeout=30).json()["data"][0]["id"]
 
 url = f"{BASE_URL}/v1/chat/completions"
 payload = {
-    "model": MODEL,
+    "model": CHAT_MODEL,
     "messages": [
         {"role": "system", "content": "你是一个有帮助的助手。"},
         {"role": "user", "content": "用一句话解释 vLLM 的优势。"}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The original post's completions.sh (the blog post's section "B2"), adapted to this project's variables
-# (OPENAI_BASE_URL, OPENAI_API_KEY, MODEL, MAX_TOKENS) and to fail in one line: examples/original_post/README.md.
+# (OPENAI_BASE_URL, OPENAI_API_KEY, CHAT_MODEL, MAX_TOKENS) and to fail in one line: examples/original_post/README.md.
 set -euo pipefail
 
 # Original: HOST and PORT. Here: the project's OPENAI_BASE_URL (with or without /v1) and OPENAI_API_KEY.
@@ -17,13 +17,13 @@ fetch() {  # fetch PATH [JSON]: original: curl -s (silent even on errors). Here:
 }
 
 # Original: MODEL defaulted to Qwen2-7B-Instruct. Here: the first model the server lists.
-if [ -z "${MODEL:-}" ]; then
+if [ -z "${CHAT_MODEL:-}" ]; then
   MODELS=$(fetch /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
 RESP=$(fetch /v1/completions "{
-    \"model\": \"${MODEL}\",
+    \"model\": \"${CHAT_MODEL}\",
     \"prompt\": \"vLLM 的核心优势是：\",
     \"temperature\": 0.7,
     \"max_tokens\": ${MAX_TOKENS:-200}

@@ -2,7 +2,7 @@
 """Reasoning output: a thinking model's thoughts in message.reasoning, its answer in message.content.
 
 route: POST /v1/chat/completions  a reasoning model behind --reasoning-parser: the thoughts in message.reasoning (older servers: reasoning_content), null otherwise
-body: {"model": "$MODEL", "messages": [{"role": "user", "content": "Why is the sky blue?"}], "max_tokens": 16}
+body: {"model": "$CHAT_MODEL", "messages": [{"role": "user", "content": "Why is the sky blue?"}], "max_tokens": 16}
 notebook: 14_reasoning.ipynb
 """
 import os
@@ -30,7 +30,7 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
@@ -64,7 +64,7 @@ def ask(model, **extra):
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     if ask(model):
         # vLLM's own field: force the end of the thinking after 16 tokens (needs --reasoning-parser)
         ask(model, thinking_token_budget=16)

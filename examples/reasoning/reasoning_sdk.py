@@ -32,7 +32,7 @@ def read_reasoning(obj):
 
 
 def main():
-    model = os.getenv("MODEL") or client.models.list().data[0].id
+    model = os.getenv("CHAT_MODEL") or client.models.list().data[0].id
     stream = client.chat.completions.create(
         model=model, messages=[{"role": "user", "content": "Why is the sky blue?"}],
         temperature=0, max_tokens=int(os.getenv("MAX_TOKENS", "64")), stream=True,

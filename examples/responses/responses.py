@@ -2,7 +2,7 @@
 """Responses API: one call with "input", an answer made of "output" items; stored answers fetched by id.
 
 route: POST /v1/responses  OpenAI's newer generation API ("input" instead of "messages")
-body: {"model": "$MODEL", "input": "Hello", "max_output_tokens": 8}
+body: {"model": "$CHAT_MODEL", "input": "Hello", "max_output_tokens": 8}
 route: GET /v1/responses/{id}  a stored response again (vLLM needs VLLM_ENABLE_RESPONSES_API_STORE=1)
 notebook: 06_responses.ipynb
 """
@@ -31,13 +31,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     resp = call("POST", "/v1/responses", json={
         "model": model,
         "input": "Name three colours.",      # a string, or a list of role/content items

@@ -19,12 +19,12 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; C
   local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
 }
 
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+if [ -z "${CHAT_MODEL:-}" ]; then  # no CHAT_MODEL given: take the first id the server lists
   MODELS=$(call GET /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
-BODY="{\"model\": \"$MODEL\", \"input\": \"Name three colours.\", \"temperature\": 0,
+BODY="{\"model\": \"$CHAT_MODEL\", \"input\": \"Name three colours.\", \"temperature\": 0,
        \"max_output_tokens\": ${MAX_TOKENS:-32}, \"store\": true}"
 RESP=$(call POST /v1/responses "$BODY")
 printf '%s\n' "$RESP" | python3 -m json.tool --no-ensure-ascii    # the text: output[].content[].text

@@ -2,7 +2,7 @@
 """Background responses: start a long generation, get an id at once, poll it, cancel it.
 
 route: POST /v1/responses  with "background": true (and "store": true): returns at once, status "queued"
-body: {"model": "$MODEL", "input": "Hello", "max_output_tokens": 8, "background": true, "store": true}
+body: {"model": "$CHAT_MODEL", "input": "Hello", "max_output_tokens": 8, "background": true, "store": true}
 route: POST /v1/responses/{id}/cancel  stops a background response; its status becomes "cancelled"
 notebook: 06_responses.ipynb
 """
@@ -33,13 +33,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     job = call("POST", "/v1/responses", json={
         "model": model, "input": "Write a long story about a robot.",
         "max_output_tokens": 512, "background": True, "store": True,

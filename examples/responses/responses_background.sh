@@ -19,12 +19,12 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; C
   local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
 }
 
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+if [ -z "${CHAT_MODEL:-}" ]; then  # no CHAT_MODEL given: take the first id the server lists
   MODELS=$(call GET /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
-BODY="{\"model\": \"$MODEL\", \"input\": \"Write a long story about a robot.\",
+BODY="{\"model\": \"$CHAT_MODEL\", \"input\": \"Write a long story about a robot.\",
        \"max_output_tokens\": 512, \"background\": true, \"store\": true}"
 JOB=$(call POST /v1/responses "$BODY")
 ID=$(printf '%s' "$JOB" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')

@@ -25,7 +25,7 @@ def run(main):
 
 
 def main():
-    model = os.getenv("MODEL") or client.models.list().data[0].id
+    model = os.getenv("CHAT_MODEL") or client.models.list().data[0].id
     resp = client.responses.create(
         model=model, input="Name three colours.", instructions="Answer briefly.",
         temperature=0, max_output_tokens=int(os.getenv("MAX_TOKENS", "32")), store=True,

@@ -2,7 +2,7 @@
 """Streaming: the answer token by token as Server-Sent Events ("data: {...}" lines, then "data: [DONE]").
 
 route: POST /v1/chat/completions  with "stream": true: text/event-stream of chat.completion.chunk objects
-body: {"model": "$MODEL", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 8, "stream": true}
+body: {"model": "$CHAT_MODEL", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 8, "stream": true}
 notebook: 04_streaming.ipynb
 """
 import json
@@ -32,13 +32,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     r = call("POST", "/v1/chat/completions", stream=True, json={
         "model": model,
         "messages": [{"role": "user", "content": "Name three colours."}],

@@ -2,7 +2,7 @@
 """Structured output: the answer is forced to match a JSON schema (or one of a few choices).
 
 route: POST /v1/chat/completions  with "response_format": {"type": "json_schema", ...}: JSON that fits the schema
-body: {"model": "$MODEL", "messages": [{"role": "user", "content": "Pick a colour"}], "max_tokens": 30, "response_format": {"type": "json_schema", "json_schema": {"name": "pick", "schema": {"type": "object", "properties": {"colour": {"enum": ["red", "green", "blue"]}}, "required": ["colour"]}}}}
+body: {"model": "$CHAT_MODEL", "messages": [{"role": "user", "content": "Pick a colour"}], "max_tokens": 30, "response_format": {"type": "json_schema", "json_schema": {"name": "pick", "schema": {"type": "object", "properties": {"colour": {"enum": ["red", "green", "blue"]}}, "required": ["colour"]}}}}
 notebook: 07_structured_output.ipynb
 """
 import json
@@ -32,7 +32,7 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
@@ -41,7 +41,7 @@ SCHEMA = {"type": "object", "additionalProperties": False, "required": ["colour"
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     messages = [{"role": "user", "content": "What colour is the sky? Answer in JSON."}]
     data = call("POST", "/v1/chat/completions", json={
         "model": model, "messages": messages, "temperature": 0,

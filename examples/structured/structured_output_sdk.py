@@ -30,7 +30,7 @@ SCHEMA = {"type": "object", "additionalProperties": False, "required": ["colour"
 
 
 def main():
-    model = os.getenv("MODEL") or client.models.list().data[0].id
+    model = os.getenv("CHAT_MODEL") or client.models.list().data[0].id
     messages = [{"role": "user", "content": "What colour is the sky? Answer in JSON."}]
     completion = client.chat.completions.create(
         model=model, messages=messages, temperature=0, max_tokens=30,

@@ -2,7 +2,7 @@
 """The exact prompt the server builds from your messages (the chat template applied), without generating.
 
 route: POST /v1/chat/completions/render  the token ids of the templated prompt (needs --enable-scale-out)
-body: {"model": "$MODEL", "messages": [{"role": "user", "content": "Hi"}]}
+body: {"model": "$CHAT_MODEL", "messages": [{"role": "user", "content": "Hi"}]}
 notebook: 11_chat_templates.ipynb
 """
 import os
@@ -30,13 +30,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     messages = [{"role": "system", "content": "You are a helpful assistant."},
                 {"role": "user", "content": "What is vLLM?"}]
     # The body of a chat request; the answer is what the engine would receive (token ids).

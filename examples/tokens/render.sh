@@ -19,13 +19,13 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; C
   local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
 }
 
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+if [ -z "${CHAT_MODEL:-}" ]; then  # no CHAT_MODEL given: take the first id the server lists
   MODELS=$(call GET /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
-BODY="{\"model\": \"$MODEL\", \"messages\": [{\"role\": \"user\", \"content\": \"What is vLLM?\"}]}"
+BODY="{\"model\": \"$CHAT_MODEL\", \"messages\": [{\"role\": \"user\", \"content\": \"What is vLLM?\"}]}"
 R=$(call POST /v1/chat/completions/render "$BODY")   # 404 unless vLLM runs with --enable-scale-out
 IDS=$(printf '%s' "$R" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token_ids"])')
 echo "token_ids: $IDS"
-show POST /detokenize "{\"model\": \"$MODEL\", \"tokens\": $IDS}"
+show POST /detokenize "{\"model\": \"$CHAT_MODEL\", \"tokens\": $IDS}"

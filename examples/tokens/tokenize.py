@@ -2,9 +2,9 @@
 """Text to token ids and back: count tokens before you send, with the server's own tokenizer.
 
 route: POST /tokenize  text (or messages, rendered by the chat template) to token ids
-body: {"model": "$MODEL", "prompt": "Hello, 世界"}
+body: {"model": "$CHAT_MODEL", "prompt": "Hello, 世界"}
 route: POST /detokenize  token ids back to text
-body: {"model": "$MODEL", "tokens": [1, 2, 3]}
+body: {"model": "$CHAT_MODEL", "tokens": [1, 2, 3]}
 notebook: 10_tokens.ipynb
 """
 import os
@@ -32,13 +32,13 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
     return r
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     text = os.getenv("TEXT", "vLLM 的核心优势是：fast serving.")
     # "messages": [...] instead of "prompt" counts a chat request, template included.
     tok = call("POST", "/tokenize", json={"model": model, "prompt": text}).json()

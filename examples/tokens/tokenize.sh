@@ -19,13 +19,13 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; C
   local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
 }
 
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+if [ -z "${CHAT_MODEL:-}" ]; then  # no CHAT_MODEL given: take the first id the server lists
   MODELS=$(call GET /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
 # "return_token_strs" (a vLLM extra) adds each token as the tokenizer's raw string
-show POST /tokenize "{\"model\": \"$MODEL\", \"prompt\": \"Hello, world\", \"return_token_strs\": true}"
-TOK=$(call POST /tokenize "{\"model\": \"$MODEL\", \"prompt\": \"你好, world\"}")
+show POST /tokenize "{\"model\": \"$CHAT_MODEL\", \"prompt\": \"Hello, world\", \"return_token_strs\": true}"
+TOK=$(call POST /tokenize "{\"model\": \"$CHAT_MODEL\", \"prompt\": \"你好, world\"}")
 TOKENS=$(printf '%s' "$TOK" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tokens"])')
-show POST /detokenize "{\"model\": \"$MODEL\", \"tokens\": $TOKENS}"   # back to "你好, world"
+show POST /detokenize "{\"model\": \"$CHAT_MODEL\", \"tokens\": $TOKENS}"   # back to "你好, world"

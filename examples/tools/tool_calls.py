@@ -2,7 +2,7 @@
 """Tool calling: the model's call (a strict tool, tool_choice "required"), run here, its result sent back.
 
 route: POST /v1/chat/completions  with "tools" and "tool_choice": the call in message.tool_calls (the server needs --enable-auto-tool-choice --tool-call-parser NAME)
-body: {"model": "$MODEL", "messages": [{"role": "user", "content": "What is 20 degrees Celsius in Fahrenheit?"}], "tools": [{"type": "function", "function": {"name": "celsius_to_fahrenheit", "strict": true, "parameters": {"type": "object", "properties": {"celsius": {"type": "number"}}, "required": ["celsius"], "additionalProperties": false}}}], "tool_choice": "required", "max_tokens": 60}
+body: {"model": "$CHAT_MODEL", "messages": [{"role": "user", "content": "What is 20 degrees Celsius in Fahrenheit?"}], "tools": [{"type": "function", "function": {"name": "celsius_to_fahrenheit", "strict": true, "parameters": {"type": "object", "properties": {"celsius": {"type": "number"}}, "required": ["celsius"], "additionalProperties": false}}}], "tool_choice": "required", "max_tokens": 60}
 server: tools
 notebook: 09_tool_calling.ipynb
 """
@@ -33,7 +33,7 @@ def call(method, path, **kwargs):
         # vLLM answers {"error": {"message": ...}}, {"error": "Unauthorized"} or {"detail": ...}
         err = body.get("error") or body.get("detail") or body if isinstance(body, dict) else body
         msg = " ".join(str(err.get("message", err) if isinstance(err, dict) else err).split())[:300]
-        hint = {401: " (check OPENAI_API_KEY)", 404: " (check MODEL and the URL)"}.get(r.status_code, "")
+        hint = {401: " (check OPENAI_API_KEY)", 404: " (check CHAT_MODEL and the URL)"}.get(r.status_code, "")
         if "tool-call-parser" in msg:   # vLLM's default: no tool-call parser
             hint = " (start vLLM with --enable-auto-tool-choice --tool-call-parser NAME)"
         sys.exit(f"error: HTTP {r.status_code} from {method} {path}: {msg}{hint}")
@@ -52,7 +52,7 @@ def celsius_to_fahrenheit(celsius):
 
 
 def main():
-    model = os.getenv("MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
+    model = os.getenv("CHAT_MODEL") or call("GET", "/v1/models").json()["data"][0]["id"]
     max_tokens = int(os.getenv("MAX_TOKENS", "60"))
     messages = [{"role": "user", "content": "What is 20 degrees Celsius in Fahrenheit?"}]
     choice = call("POST", "/v1/chat/completions", json={

@@ -20,14 +20,14 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq; C
   local body; body=$(call "$@"); printf '%s\n' "$body" | python3 -m json.tool --no-ensure-ascii
 }
 
-if [ -z "${MODEL:-}" ]; then  # no MODEL given: take the first id the server lists
+if [ -z "${CHAT_MODEL:-}" ]; then  # no CHAT_MODEL given: take the first id the server lists
   MODELS=$(call GET /v1/models)
-  MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
+  CHAT_MODEL=$(printf '%s' "$MODELS" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')
 fi
 
 BODY=$(cat <<JSON
 {
-  "model": "$MODEL",
+  "model": "$CHAT_MODEL",
   "messages": [{"role": "user", "content": "What is 20 degrees Celsius in Fahrenheit?"}],
   "tools": [{"type": "function", "function": {
       "name": "celsius_to_fahrenheit", "strict": true,

@@ -36,7 +36,7 @@ TOOL = {"type": "function", "function": {
 
 
 def main():
-    model = os.getenv("MODEL") or client.models.list().data[0].id
+    model = os.getenv("CHAT_MODEL") or client.models.list().data[0].id
     max_tokens = int(os.getenv("MAX_TOKENS", "60"))
     messages = [{"role": "user", "content": "What is 20 degrees Celsius in Fahrenheit?"}]
     first = client.chat.completions.create(model=model, messages=messages, tools=[TOOL], tool_choice="required",

@@ -20,7 +20,7 @@ import requests
 
 # Triton's HTTP port is 8000 by default; the lab's Triton (notebook 42) takes a free port: set TRITON_URL.
 ROOT = os.getenv("TRITON_URL", "http://127.0.0.1:8000").rstrip("/")
-MODEL = os.getenv("TRITON_MODEL", "smollm2")  # the lab's Triton serves "smollm2" and "minilm"
+CHAT_MODEL = os.getenv("TRITON_MODEL", "smollm2")  # the lab's Triton serves "smollm2" and "minilm"
 
 
 def call(method, path, **kwargs):
@@ -41,20 +41,20 @@ def call(method, path, **kwargs):
 def main():
     server = call("GET", "/v2").json()
     print(f"{server['name']} {server['version']}: extensions {server['extensions']}")
-    meta = call("GET", f"/v2/models/{MODEL}").json()   # the names and types infer expects (404: no such model)
-    for path in ("/v2/health/live", "/v2/health/ready", f"/v2/models/{MODEL}/ready"):
+    meta = call("GET", f"/v2/models/{CHAT_MODEL}").json()   # the names and types infer expects (404: no such model)
+    for path in ("/v2/health/live", "/v2/health/ready", f"/v2/models/{CHAT_MODEL}/ready"):
         call("GET", path)   # 200, or call() stops the script
-    print(f"health: live, ready, {MODEL} ready")
+    print(f"health: live, ready, {CHAT_MODEL} ready")
     for kind in ("inputs", "outputs"):
         print(kind, [(t["name"], t["datatype"], t["shape"]) for t in meta[kind]])
     max_tokens = int(os.getenv("MAX_TOKENS", "16"))
-    answer = call("POST", f"/v2/models/{MODEL}/infer", json={"inputs": [   # the lab's smollm2 inputs
+    answer = call("POST", f"/v2/models/{CHAT_MODEL}/infer", json={"inputs": [   # the lab's smollm2 inputs
         {"name": "prompt", "datatype": "BYTES", "shape": [1, 1], "data": ["The capital of France is"]},
         {"name": "max_tokens", "datatype": "INT32", "shape": [1, 1], "data": [max_tokens]},
     ]}).json()
     out = answer["outputs"][0]
     print(f"infer -> {out['name']} {out['datatype']} {out['shape']}: {out['data']}")
-    gen = call("POST", f"/v2/models/{MODEL}/generate",
+    gen = call("POST", f"/v2/models/{CHAT_MODEL}/generate",
                json={"prompt": "The capital of France is", "max_tokens": max_tokens}).json()
     print(f"generate -> {gen}")
 

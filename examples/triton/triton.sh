@@ -2,7 +2,7 @@
 # Triton (KServe v2) with curl: metadata, infer with typed tensors, generate (see triton.py).
 set -euo pipefail
 ROOT="${TRITON_URL:-http://127.0.0.1:8000}"; ROOT="${ROOT%/}"   # Triton's default port is 8000
-MODEL="${TRITON_MODEL:-smollm2}"                                 # the lab's Triton: smollm2, minilm
+CHAT_MODEL="${TRITON_MODEL:-smollm2}"                                 # the lab's Triton: smollm2, minilm
 
 call() {  # call METHOD PATH [JSON]: print the body; on failure one line on stderr and exit 1
   local out code
@@ -20,8 +20,8 @@ show() {  # show METHOD PATH [JSON]: call, then pretty-print (python3, not jq)
 }
 
 show GET /v2
-show GET "/v2/models/$MODEL"   # inputs/outputs: the names, datatypes and shapes infer expects
-show POST "/v2/models/$MODEL/infer" '{"inputs": [
+show GET "/v2/models/$CHAT_MODEL"   # inputs/outputs: the names, datatypes and shapes infer expects
+show POST "/v2/models/$CHAT_MODEL/infer" '{"inputs": [
   {"name": "prompt", "datatype": "BYTES", "shape": [1, 1], "data": ["The capital of France is"]},
   {"name": "max_tokens", "datatype": "INT32", "shape": [1, 1], "data": ['"${MAX_TOKENS:-16}"']}]}'
-show POST "/v2/models/$MODEL/generate" "{\"prompt\": \"The capital of France is\", \"max_tokens\": ${MAX_TOKENS:-16}}"
+show POST "/v2/models/$CHAT_MODEL/generate" "{\"prompt\": \"The capital of France is\", \"max_tokens\": ${MAX_TOKENS:-16}}"
