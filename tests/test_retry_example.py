@@ -37,7 +37,7 @@ def serve(statuses):
 
 
 def run(server):
-    env = {"OPENAI_BASE_URL": f"http://127.0.0.1:{server.server_port}/v1", "MODEL": "m", "PATH": "/usr/bin:/bin"}
+    env = {"OPENAI_BASE_URL": f"http://127.0.0.1:{server.server_port}/v1", "CHAT_MODEL": "m", "PATH": "/usr/bin:/bin"}
     return subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
 
 
