@@ -24,7 +24,7 @@ BUDGET, MEDIAN = 1500, 900
 # 37 was split into 37 and 39).
 OVER_BUDGET: dict[str, int] = {}
 # Not yet closing with `## Summary` and `## Versions and sources`.
-NO_CLOSING_YET = {"36"}
+NO_CLOSING_YET: set[str] = set()
 
 
 def words(path: Path) -> int:
