@@ -1,6 +1,7 @@
 """nginx in front of the lab's vLLM servers (notebook 35): one API key checked on every path,
-per-key rate limits that answer 429 with Retry-After, a request size limit, and streaming passed
-through unbuffered.
+per-key rate limits that answer 429 with Retry-After, a request size limit, streaming passed
+through unbuffered (or buffered, per listener, to show the difference), and connections to vLLM
+kept open and reused (upstream keepalive).
 
     proxy = start_nginx({"chat": "http://127.0.0.1:8000", "pooling": "http://127.0.0.1:8001"},
                         keys=["sk-..."], rate_per_s=2, burst=3, max_body="64k")
@@ -14,9 +15,11 @@ from the template below into a private folder (mode 0700: it holds the keys) und
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .servers import HOST, LabError, LessonServer, free_port, log_dir
 
@@ -36,8 +39,9 @@ http {{
                       'rt=$request_time upstream=$upstream_status';
     access_log {prefix}/access.log lesson;
 
-    # Which key a request carries: the whole Authorization header, looked up in a table.
-    # A header that is not in the table (none, a wrong key) maps to "" = no key.
+    # Which key a request carries: the Authorization header, matched against a table. The scheme
+    # "Bearer" in any case, as vLLM accepts it; the key itself exactly. A header that matches no
+    # line (none, a wrong key) maps to "" = no key.
     map $http_authorization $key_name {{
         default "";
 {key_lines}
@@ -55,8 +59,15 @@ http {{
     client_max_body_size {max_body};
     default_type application/json;
 
+{upstream_blocks}
 {servers}
 }}
+"""
+
+UPSTREAM = """\
+    upstream {name}_vllm {{
+        server {address};
+{keepalive_line}    }}
 """
 
 SERVER = """\
@@ -71,9 +82,9 @@ SERVER = """\
             error_page 429 = @too_many;
             error_page 413 = @too_large;
             error_page 502 504 = @upstream_down;
-            proxy_pass {upstream};
+            proxy_pass http://{name}_vllm;
             proxy_http_version 1.1;
-            proxy_set_header Connection "";
+            proxy_set_header Connection "";          # with keepalive: reuse connections to vLLM
             proxy_set_header Authorization "{upstream_auth}";   # the key vLLM itself wants, if any
             proxy_buffering {buffering};               # off: each streamed chunk is passed on at once
             proxy_read_timeout 600s;
@@ -113,14 +124,20 @@ def nginx_version(binary: str) -> str:
 
 def render_config(upstreams: dict, ports: dict, *, keys: dict, rate_per_s: float, burst: int,
                   max_body: str, retry_after: int, buffering: dict, prefix: str, version: str,
-                  unlimited=(), upstream_keys: dict | None = None) -> str:
+                  unlimited=(), upstream_keys: dict | None = None, keepalive: int = 8) -> str:
     """The nginx.conf text (keys: {name: key}; upstreams/ports/buffering/upstream_keys:
     {listener: ...}; unlimited: key names the rate limit does not count)."""
     upstream_keys = {name: key for name, key in (upstream_keys or {}).items() if key}
     for name, key in [*keys.items(), *upstream_keys.items()]:
         if not key or any(c in key for c in '"\\\n\r ;{}$\''):
             raise LabError(f"key {name!r} has characters nginx's map cannot hold: use letters, digits, - and _")
-    key_lines = "\n".join(f'        "Bearer {key}" "{name}";' for name, key in keys.items())
+    key_lines = "\n".join(f'        "~^[Bb][Ee][Aa][Rr][Ee][Rr] +{re.escape(key)}$" "{name}";'
+                          for name, key in keys.items())
+    keepalive_line = (f"        keepalive {keepalive};   # idle connections to vLLM kept open, reused\n"
+                      if keepalive else "")
+    upstream_blocks = "\n".join(UPSTREAM.format(name=name, address=urlsplit(upstream).netloc,
+                                                 keepalive_line=keepalive_line)
+                                 for name, upstream in upstreams.items())
     unlimited_lines = "\n".join(f'        "{name}" "";' for name in unlimited)
     servers = "\n".join(SERVER.format(name=name, upstream=upstream, host=HOST, port=ports[name],
                                       burst=burst, retry_after=retry_after, max_body=max_body,
@@ -129,7 +146,7 @@ def render_config(upstreams: dict, ports: dict, *, keys: dict, rate_per_s: float
                                       if upstream_keys.get(name) else "")
                         for name, upstream in upstreams.items())
     return CONFIG.format(prefix=prefix, version=version, key_lines=key_lines, rate_per_s=rate_per_s,
-                         burst=burst, max_body=max_body, servers=servers,
+                         burst=burst, max_body=max_body, servers=servers, upstream_blocks=upstream_blocks,
                          unlimited_lines=unlimited_lines)
 
 
@@ -138,7 +155,8 @@ class Proxy(LessonServer):
 
     def __init__(self, upstreams: dict, *, keys: dict, rate_per_s: float = 2, burst: int = 3,
                  max_body: str = "64k", retry_after: int = 1, buffering: dict | None = None,
-                 unlimited=(), upstream_keys: dict | None = None, timeout: float = 30, stream=None):
+                 unlimited=(), upstream_keys: dict | None = None, keepalive: int = 8,
+                 timeout: float = 30, stream=None):
         binary = nginx_binary()
         self.version = nginx_version(binary)
         logs = log_dir()
@@ -151,7 +169,7 @@ class Proxy(LessonServer):
                                     burst=burst, max_body=max_body, retry_after=retry_after,
                                     buffering=buffering or {}, prefix=str(self.prefix),
                                     version=self.version, unlimited=unlimited,
-                                    upstream_keys=upstream_keys)
+                                    upstream_keys=upstream_keys, keepalive=keepalive)
         conf = self.prefix / "nginx.conf"
         conf.write_text(self.config)
         self.access_log = self.prefix / "access.log"
