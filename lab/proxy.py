@@ -81,7 +81,8 @@ SERVER = """\
             limit_req zone=per_key burst={burst} nodelay;
             error_page 429 = @too_many;
             error_page 413 = @too_large;
-            error_page 502 504 = @upstream_down;
+            error_page 502 = @upstream_down;
+            error_page 504 = @upstream_timeout;
             proxy_pass http://{name}_vllm;
             proxy_http_version 1.1;
             proxy_set_header Connection "";          # with keepalive: reuse connections to vLLM
@@ -95,6 +96,9 @@ SERVER = """\
         }}
         location @too_large {{
             return 413 '{{"error": {{"message": "request body larger than {max_body}", "type": "invalid_request_error", "code": 413}}}}';
+        }}
+        location @upstream_timeout {{
+            return 504 '{{"error": {{"message": "the model server ({name}) did not answer in time", "type": "upstream_error", "code": 504}}}}';
         }}
         location @upstream_down {{
             return 502 '{{"error": {{"message": "the proxy could not reach the model server ({name})", "type": "upstream_error", "code": 502}}}}';
@@ -131,9 +135,11 @@ def render_config(upstreams: dict, ports: dict, *, keys: dict, rate_per_s: float
     for name, key in [*keys.items(), *upstream_keys.items()]:
         if not key or any(c in key for c in '"\\\n\r ;{}$\''):
             raise LabError(f"key {name!r} has characters nginx's map cannot hold: use letters, digits, - and _")
-    key_lines = "\n".join(f'        "~^[Bb][Ee][Aa][Rr][Ee][Rr] +{re.escape(key)}$" "{name}";'
+    key_lines = "\n".join(f'        "~^[Bb][Ee][Aa][Rr][Ee][Rr] {re.escape(key)}$" "{name}";'
                           for name, key in keys.items())
     keepalive_line = (f"        keepalive {keepalive};   # idle connections to vLLM kept open, reused\n"
+                      "        keepalive_timeout 4s;   # under vLLM's own 5 s (VLLM_HTTP_TIMEOUT_KEEP_ALIVE):\n"
+                      "                                # never reuse one vLLM is closing\n"
                       if keepalive else "")
     upstream_blocks = "\n".join(UPSTREAM.format(name=name, address=urlsplit(upstream).netloc,
                                                  keepalive_line=keepalive_line)

@@ -33,6 +33,8 @@ def test_unlimited_keys_map_to_an_empty_zone_key_and_upstream_keys_are_sent():
 def test_connections_to_the_upstream_are_kept_open_unless_told_not_to():
     text = config()
     assert "upstream chat_vllm {" in text and "server 127.0.0.1:1;" in text and "keepalive 8;" in text
+    assert "keepalive_timeout 4s;" in text          # under vLLM's 5 s: never reuse one it is closing
+    assert "error_page 504 = @upstream_timeout;" in text and "did not answer in time" in text
     assert "proxy_pass http://chat_vllm;" in text and 'proxy_set_header Connection "";' in text
     assert "keepalive" not in config(keepalive=0).split("server {")[0].split("upstream chat_vllm")[1]
 
@@ -78,6 +80,7 @@ def test_a_real_nginx_checks_every_path_limits_per_key_and_stops(upstream, tmp_p
         # the scheme in any case, as vLLM takes it; the key itself exactly
         assert requests.get(url + "/x", headers={"Authorization": "bearer key-b"}, timeout=5).status_code == 200
         assert requests.get(url + "/x", headers={"Authorization": "Bearer KEY-B"}, timeout=5).status_code == 401
+        assert requests.get(url + "/x", headers={"Authorization": "Bearer  key-b"}, timeout=5).status_code == 401
         assert requests.get(url + "/x", headers={"Authorization": "Bearer key-bb"}, timeout=5).status_code == 401
         statuses = [requests.get(url + "/x", headers=alice, timeout=5) for _ in range(4)]
         refused = [r for r in statuses if r.status_code == 429]
