@@ -14,6 +14,7 @@ import concurrent.futures
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -289,22 +290,25 @@ class Lab:
         with wave.open(str(speech), "wb") as w:
             w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000)
             w.writeframes(b"\x00\x00" * 1600)
-        for s in reference.scripts():
-            for i, r in enumerate(s.routes):
-                if not getattr(self, s.server, None) and s.server not in ("chat", "pooling", "tools", "audio"):
-                    continue
-                job = None
-                if "{id}" in r.path:   # a background response still running, for GET and cancel
-                    job = requests.post(f"{self.chat.url}/v1/responses", headers=self.chat.headers, timeout=60,
-                                        json={"model": models["chat"], "input": "Write a long story.",
-                                              "max_output_tokens": 1024, "background": True, "store": True}).json()
-                line = reference.curl_line(s, r) + " -o /dev/null -w '%{http_code}'"
-                p = subprocess.run(["bash", "-c", line], env={**env, "RESPONSE_ID": job["id"] if job else ""},
-                                   capture_output=True, text=True, timeout=240, cwd=speech.parent)
-                if job and not r.path.endswith("/cancel"):   # leave no generation running
-                    requests.post(f"{self.chat.url}/v1/responses/{job['id']}/cancel", headers=self.chat.headers,
-                                  timeout=60)
-                self.results["curl", f"{s.path.stem}:{r.method} {r.path}"] = (p.returncode, p.stdout, p.stderr, r.expect)
+        try:
+            for s in reference.scripts():
+                for i, r in enumerate(s.routes):
+                    if not getattr(self, s.server, None) and s.server not in ("chat", "pooling", "tools", "audio"):
+                        continue
+                    job = None
+                    if "{id}" in r.path:   # a background response still running, for GET and cancel
+                        job = requests.post(f"{self.chat.url}/v1/responses", headers=self.chat.headers, timeout=60,
+                                            json={"model": models["chat"], "input": "Write a long story.",
+                                                  "max_output_tokens": 1024, "background": True, "store": True}).json()
+                    line = reference.curl_line(s, r) + " -o /dev/null -w '%{http_code}'"
+                    p = subprocess.run(["bash", "-c", line], env={**env, "RESPONSE_ID": job["id"] if job else ""},
+                                       capture_output=True, text=True, timeout=240, cwd=speech.parent)
+                    if job and not r.path.endswith("/cancel"):   # leave no generation running
+                        requests.post(f"{self.chat.url}/v1/responses/{job['id']}/cancel", headers=self.chat.headers,
+                                      timeout=60)
+                    self.results["curl", f"{s.path.stem}:{r.method} {r.path}"] = (p.returncode, p.stdout, p.stderr, r.expect)
+        finally:
+            shutil.rmtree(speech.parent, ignore_errors=True)   # leave no file behind
 
     def stop(self):
         """Stop the servers side by side (one by one took 13 s, Triton's 7 of them)."""
