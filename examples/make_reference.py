@@ -196,7 +196,8 @@ def render() -> str:
     out = [HEAD, "## All routes\n", "| route | what it is for | notebook | scripts |", "| --- | --- | --- | --- |"]
     for s in found:
         for i, r in enumerate(s.routes):
-            out.append(f"| [{titles[s.path, i]}](#{anchor(titles[s.path, i])}) | {r.purpose} "
+            purpose = r.purpose.replace("|", "\\|")   # a | inside a cell would end it
+            out.append(f"| [{titles[s.path, i]}](#{anchor(titles[s.path, i])}) | {purpose} "
                        f"| [{s.notebook[:2]}](notebooks/{s.notebook}) | {', '.join(siblings(s))} |")
     family = None
     for s in found:
