@@ -3,7 +3,8 @@
 #   make test   install everything, start the servers, run unit tests + every notebook (nbval)
 # Also: make serve (only the servers, foreground), make stop, make install, make models,
 #       make test-portability (the chat notebooks against SmolLM2 served as another model),
-#       make execute (re-run the notebooks in place, committing-ready outputs), make clean.
+#       make execute (re-run the notebooks in place, committing-ready outputs), make clean,
+#       make site (the lessons as a static site in English and Chinese: build/site/, README "The book").
 # Another chat model in the lab: make lab LAB_CHAT_MODEL=/path/to/hf-folder (or a hub id, org/name).
 # With your own server: make lab SERVERS=none (or make test SERVERS=none) and set
 #   OPENAI_BASE_URL / OPENAI_API_KEY / POOLING_BASE_URL (README, "Use your own server").
@@ -88,7 +89,7 @@ BROWSER_FLAG := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
 # JupyterLab refuses to start as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install models serve lab test test-portability browser stop execute clean distclean check-platform
+.PHONY: help install models serve lab test test-portability browser site stop execute clean distclean check-platform
 
 help:
 	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
@@ -155,7 +156,7 @@ lab: install $(PREPARED)
 	$(RUN) $(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(BROWSER_FLAG) $(ROOT_FLAG)
 
 # The JUnit XML gives each notebook's time; tools/test_times.py sums it (README, "Tests").
-test: install browser $(PREPARED)
+test: install browser site $(PREPARED)
 	@$(RUN) $(VENV)/bin/python -m pytest --junitxml=logs/junit.xml $(PYTEST_ARGS); status=$$?; \
 	  $(VENV)/bin/python tools/test_times.py logs/junit.xml > logs/test-times.md 2>/dev/null && \
 	  echo "make test: time per notebook and test file in logs/test-times.md"; exit $$status
@@ -167,9 +168,14 @@ test-portability: check-platform
 	  $(if $(NO_LESSON_SERVER_NOTEBOOKS),&& SERVER_PYTHON=/nonexistent/no-lesson-servers \
 	  $(VENV)/bin/python -m pytest $(PYTEST_ARGS) $(NO_LESSON_SERVER_NOTEBOOKS))'
 
-# Chromium for the playground's browser test: Debian's package (as root: CI, containers), else
-# Playwright's own download; CHROMIUM_PATH skips both. A CJK font makes the seeds' Chinese legible.
+# Chromium for the playground's and the book's browser tests: Debian's package (as root: CI,
+# containers), else Playwright's own download; CHROMIUM_PATH skips both. A CJK font makes the
+# seeds' Chinese and the Chinese edition legible (the book's test checks that one draws it).
 browser: $(NOTEBOOK_ENV)
+	@if [ -z "$$(fc-list :lang=zh family 2>/dev/null)" ] && command -v apt-get >/dev/null 2>&1 && \
+	  [ "$$(id -u)" = 0 ]; then echo "make: installing a CJK font (fonts-wqy-microhei) for the browser tests"; \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q fontconfig fonts-wqy-microhei >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q fontconfig fonts-wqy-microhei >/dev/null; }; fi
 	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	  echo "make: installing Debian's chromium for the browser test"; \
@@ -180,6 +186,12 @@ browser: $(NOTEBOOK_ENV)
 	  echo "make: fetching Playwright's Chromium for the browser test"; \
 	  $(VENV)/bin/python -m playwright install chromium; \
 	fi
+
+# The book: the committed notebooks (not executed), REFERENCE.md, the examples and the glossary as
+# a static site, English in build/site/en/ and Chinese in build/site/zh/ (book/build.py).
+site: $(NOTEBOOK_ENV)
+	@start=$$(date +%s); $(VENV)/bin/python book/build.py && \
+	  echo "make site: built in $$(( $$(date +%s) - start )) s; read it: $(VENV)/bin/python -m http.server -d build/site 8080 --bind 127.0.0.1, then http://127.0.0.1:8080/"
 
 # For authors: re-execute every notebook in place against the servers, so the committed
 # outputs are those of a real run (then review the diff before committing).

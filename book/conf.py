@@ -1,6 +1,13 @@
 # Sphinx configuration of the book (book/build.py runs sphinx-build with -c book on the staged
 # sources in build/book/src/). Nothing is executed: the notebooks' committed outputs are shown.
+import logging
 from pathlib import Path
+
+try:  # Sphinx's Chinese search splits words with jieba; keep its start-up chatter out of the log
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+except ImportError:
+    pass
 
 project = "Calling a self-hosted LLM server over HTTP"
 author = "the llm-api-lessons authors"
@@ -26,6 +33,7 @@ html_title = "LLM server HTTP API lessons"
 html_static_path = ["_static"]
 templates_path = ["_templates"]
 html_css_files = ["book.css"]
+html_favicon = "_static/favicon.svg"  # or Chromium asks for /favicon.ico (a 404 in the browser test)
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
@@ -34,3 +42,10 @@ html_sidebars = {"**": ["sidebar/brand.html", "language.html", "sidebar/search.h
                         "sidebar/scroll-end.html"]}
 # Copy only the command, never the prompt or the output.
 copybutton_exclude = ".linenos, .gp, .go"
+
+
+def setup(app):
+    def chinese_title(app, config):
+        if (config.language or "").startswith("zh"):
+            config.html_title = "自托管大模型服务器 HTTP API 课程"
+    app.connect("config-inited", chinese_title)

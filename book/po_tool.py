@@ -11,6 +11,7 @@ PO is a file under book/locales/zh_CN/LC_MESSAGES/. `python book/build.py --upda
 them from the English pages; `python book/build.py --check` checks every one against the pages.
 """
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -30,15 +31,44 @@ def save(catalog, path):
         write_po(f, catalog, width=0, sort_output=False)
 
 
+MARKUP = ("strong_open", "em_open", "link_open")  # code spans: compared as a set above
+
+
+def markup(text: str) -> dict:
+    """How many bold, italic and link elements CommonMark (MyST's parser) finds: a `**`
+    written where CommonMark cannot close it (say `**要点：**文字`) shows as asterisks."""
+    from markdown_it import MarkdownIt
+    counts = dict.fromkeys(MARKUP, 0)
+    for block in MarkdownIt("commonmark").parse(text):
+        for token in block.children or []:
+            if token.type in counts:
+                counts[token.type] += 1
+    return counts
+
+
+NUMBERED = re.compile(r"^(\d+)\. ")
+
+
+def escape_number(english: str, chinese: str) -> str:
+    """A numbered heading ("3. The SDK") is parsed again from its translation, alone, where
+    "3. ..." would start a list and Sphinx would keep the English: write it "3\\. ..."."""
+    return NUMBERED.sub(r"\1\\. ", chinese) if NUMBERED.match(english) else chinese
+
+
 def entry_problem(message) -> str | None:
     if not message.string:
         return "untranslated"
+    if NUMBERED.match(message.id) and NUMBERED.match(message.string):
+        return 'a numbered heading must keep its number escaped ("3\\. ..."; po_tool apply does it)'
+
     if message.fuzzy:
         return "stale (the English changed)"
     if {c for _, c in CODE.findall(message.id)} != {c for _, c in CODE.findall(message.string)}:
         return "code spans differ"
     if set(TARGET.findall(message.id)) != set(TARGET.findall(message.string)):
         return "link targets differ"
+    if markup(message.id) != markup(message.string):
+        return f"markup differs (English {markup(message.id)}, Chinese {markup(message.string)})"
     return None
 
 
@@ -62,7 +92,7 @@ def main(argv):
                 unknown += 1
                 print(f"not in {paths[0]}: {english[:70]!r}", file=sys.stderr)
             elif chinese:
-                message.string = chinese
+                message.string = escape_number(english, chinese)
                 message.flags.discard("fuzzy")
                 applied += 1
         save(catalog, paths[0])
