@@ -122,32 +122,27 @@ $(TRITON_VENV)/.installed: | check-platform
 $(ROUTER_VENV)/.installed: | check-platform
 	@$(INSTALL) router=$(ROUTER_VENV)
 
-# nginx for notebook 35: `apt-get download` fetches Debian's signed package without installing it
-# (so no nginx service starts on port 80) and dpkg -x unpacks it here. Elsewhere: an nginx on PATH.
-$(NGINX_DIR)/.installed:
+# nginx (notebook 35) and Prometheus (notebook 60): `apt-get download` fetches Debian's signed
+# package without installing it (so no service starts) and dpkg -x unpacks it into DIR.
+# Elsewhere: one on PATH. $(call unpack-deb,PACKAGE,DIR,BINARY,VERSION-COMMAND,NOTEBOOK)
+define unpack-deb
 	@if command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then \
-	  echo "make: unpacking Debian's nginx package into $(NGINX_DIR)"; \
-	  rm -rf $(NGINX_DIR) $(NGINX_DIR).tmp && mkdir -p $(NGINX_DIR).tmp && cd $(NGINX_DIR).tmp && \
-	  { apt-get download -q -o APT::Sandbox::User=root nginx >/dev/null 2>&1 || \
+	  echo "make: unpacking Debian's $(1) package into $(2)"; \
+	  rm -rf $(2) $(2).tmp && mkdir -p $(2).tmp && cd $(2).tmp && \
+	  { apt-get download -q -o APT::Sandbox::User=root $(1) >/dev/null 2>&1 || \
 	    { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && \
-	      apt-get download -q -o APT::Sandbox::User=root nginx >/dev/null; }; } && \
-	  dpkg -x nginx_*.deb $(abspath $(NGINX_DIR)).tmp/root && mv root $(abspath $(NGINX_DIR)) && \
-	  cd / && rm -rf $(abspath $(NGINX_DIR)).tmp && $(NGINX) -v && touch $@; \
-	elif command -v nginx >/dev/null 2>&1; then echo "make: using $$(command -v nginx) for notebook 35"; \
-	else echo "make: no nginx (notebook 35 needs one): install it with your package manager"; fi
+	      apt-get download -q -o APT::Sandbox::User=root $(1) >/dev/null; }; } && \
+	  dpkg -x $(1)_*.deb $(abspath $(2)).tmp/root && mv root $(abspath $(2)) && \
+	  cd / && rm -rf $(abspath $(2)).tmp && $(3) $(4) && touch $(2)/.installed; \
+	elif command -v $(1) >/dev/null 2>&1; then echo "make: using $$(command -v $(1)) for notebook $(5)"; \
+	else echo "make: no $(1) (notebook $(5) needs one): install it with your package manager"; fi
+endef
 
-# Prometheus for notebook 60, the same way: Debian's signed package unpacked here; else one on PATH.
+$(NGINX_DIR)/.installed:
+	$(call unpack-deb,nginx,$(NGINX_DIR),$(NGINX),-v,35)
+
 $(PROMETHEUS_DIR)/.installed:
-	@if command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then \
-	  echo "make: unpacking Debian's prometheus package into $(PROMETHEUS_DIR)"; \
-	  rm -rf $(PROMETHEUS_DIR) $(PROMETHEUS_DIR).tmp && mkdir -p $(PROMETHEUS_DIR).tmp && cd $(PROMETHEUS_DIR).tmp && \
-	  { apt-get download -q -o APT::Sandbox::User=root prometheus >/dev/null 2>&1 || \
-	    { [ "$$(id -u)" = 0 ] && apt-get update -q >/dev/null && \
-	      apt-get download -q -o APT::Sandbox::User=root prometheus >/dev/null; }; } && \
-	  dpkg -x prometheus_*.deb $(abspath $(PROMETHEUS_DIR)).tmp/root && mv root $(abspath $(PROMETHEUS_DIR)) && \
-	  cd / && rm -rf $(abspath $(PROMETHEUS_DIR)).tmp && $(PROMETHEUS) --version | head -1 && touch $@; \
-	elif command -v prometheus >/dev/null 2>&1; then echo "make: using $$(command -v prometheus) for notebook 60"; \
-	else echo "make: no prometheus (notebook 60 needs one): install it with your package manager"; fi
+	$(call unpack-deb,prometheus,$(PROMETHEUS_DIR),$(PROMETHEUS),--version | head -1,60)
 
 # After the server environment (its Python converts the model); no file prerequisites, like it.
 $(AUDIO_DIR)/.installed: | check-platform
