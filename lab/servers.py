@@ -63,10 +63,12 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 
 def spawn(command: list, log_path: Path, env: dict) -> subprocess.Popen:
-    """Start a server in its own process group, output to `log_path`, that dies with us."""
+    """Start a server in its own process group, output to `log_path`, that dies with us. `env` is
+    added to ours; a variable set to None there is removed."""
+    child_env = {name: value for name, value in {**os.environ, **env}.items() if value is not None}
     with open(log_path, "w") as log:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, **env}, start_new_session=True,
+                                env=child_env, start_new_session=True,
                                 preexec_fn=_die_with_parent)
 
 

@@ -1,0 +1,122 @@
+"""Retries for a generation, as notebook 31 writes them by hand, and a client-side circuit breaker.
+
+    from helpers.retry import post_with_retries, CircuitBreaker
+    r = post_with_retries(f"{chat.v1}/chat/completions", body, headers=chat.headers, deadline=30)
+    breaker = CircuitBreaker(failures=3, reset_after=10)
+    r = breaker.call(requests.post, url, json=body, timeout=60)   # CircuitOpen while open
+
+The rule (notebook 31, section 3): send again only what the server certainly did not run: a
+connection that was never made, and 408/429/503, waiting what Retry-After asks. A read timeout, a
+reset connection, 500/502/504 are not re-sent (the generation may have run, or may still run)
+unless the caller says a second answer does no harm (`statuses=`). tests/test_house.py keeps
+`retry_after_seconds`, `never_sent` and `post_with_retries` identical to notebook 31's cell.
+"""
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from datetime import datetime, timezone
+
+import requests
+import urllib3
+
+RETRY_STATUSES = {408, 429, 503}         # refused before any work: safe to send again
+
+def retry_after_seconds(value):
+    """Seconds to wait from a Retry-After header: delay-seconds or an HTTP-date; None if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:                      # "-0000" means UTC too
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+def never_sent(error):
+    """True when no connection was made (refused, or none in time): the server cannot have started."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(error, requests.exceptions.ConnectTimeout) or isinstance(
+        reason, urllib3.exceptions.NewConnectionError)
+
+def post_with_retries(url, body, *, attempts=4, deadline=60, base_delay=0.25, max_delay=30,
+                      statuses=RETRY_STATUSES, headers=None, timeout=(5, 120), log=print):
+    """POST; send again only what was never run, at most `attempts` times, no pause past `deadline` s."""
+    started = time.monotonic()
+    for attempt in range(1, attempts + 1):
+        try:
+            r = requests.post(url, json=body, headers=headers, timeout=timeout)
+            if r.status_code not in statuses:
+                return r                                  # success, or an error retrying cannot fix
+            reason = f"HTTP {r.status_code}"
+            delay = retry_after_seconds(r.headers.get("Retry-After"))
+            if delay is not None:
+                reason += f", Retry-After: {r.headers['Retry-After']}"
+        except requests.exceptions.ConnectionError as error:
+            if not never_sent(error):
+                raise                                     # sent, then lost: it may have run
+            reason, delay = "connection refused", None
+        if delay is None:
+            delay = base_delay * 2 ** (attempt - 1) * (1 + random.random())
+        delay = min(delay, max_delay)
+        if attempt == attempts or time.monotonic() - started + delay > deadline:
+            raise RuntimeError(f"gave up after {attempt} attempt(s) in {time.monotonic() - started:.1f} s "
+                               f"({reason}): {url}")
+        log(f"attempt {attempt}: {reason}; retrying in {delay:.2f} s")
+        time.sleep(delay)
+
+
+class CircuitOpen(RuntimeError):
+    """Raised instead of sending while the breaker is open."""
+
+
+class CircuitBreaker:
+    """Stop calling a server that keeps failing; try one call again after `reset_after` seconds.
+
+    closed: calls go through; `failures` failures in a row (an exception, or an HTTP status of 500
+    or more) open it. open: every call raises CircuitOpen at once, nothing is sent. After
+    `reset_after` seconds one call goes through (half-open): success closes it, failure opens it
+    again for another `reset_after`.
+    """
+
+    def __init__(self, failures: int = 5, reset_after: float = 30.0):
+        self.failures, self.reset_after = failures, reset_after
+        self.in_a_row, self.opened_at, self.calls_sent = 0, None, 0
+        self.lock = threading.Lock()
+
+    @property
+    def state(self) -> str:
+        if self.opened_at is None:
+            return "closed"
+        return "half-open" if time.monotonic() - self.opened_at >= self.reset_after else "open"
+
+    def call(self, function, *args, **kwargs):
+        with self.lock:
+            if self.state == "open":
+                left = self.reset_after - (time.monotonic() - self.opened_at)
+                raise CircuitOpen(f"circuit open after {self.in_a_row} failures in a row: "
+                                  f"not sent; next try in {left:.1f} s")
+            self.calls_sent += 1
+        try:
+            result = function(*args, **kwargs)
+        except Exception:
+            self._record(False)
+            raise
+        self._record(getattr(result, "status_code", 200) < 500)
+        return result
+
+    def _record(self, ok: bool) -> None:
+        with self.lock:
+            if ok:
+                self.in_a_row, self.opened_at = 0, None
+            else:
+                self.in_a_row += 1
+                if self.in_a_row >= self.failures or self.opened_at is not None:
+                    self.opened_at = time.monotonic()      # (re)open: a half-open try failed
