@@ -81,14 +81,15 @@ class CircuitBreaker:
     """Stop calling a server that keeps failing; try one call again after `reset_after` seconds.
 
     closed: calls go through; `failures` failures in a row (an exception, or an HTTP status of 500
-    or more) open it. open: every call raises CircuitOpen at once, nothing is sent. After
-    `reset_after` seconds one call goes through (half-open): success closes it, failure opens it
+    or more; a 4xx is the request's fault, not the server's) open it. open: every call raises
+    CircuitOpen at once, nothing is sent. After `reset_after` seconds one call goes through
+    (half-open; other threads' calls still raise meanwhile): success closes it, failure opens it
     again for another `reset_after`.
     """
 
     def __init__(self, failures: int = 5, reset_after: float = 30.0):
         self.failures, self.reset_after = failures, reset_after
-        self.in_a_row, self.opened_at, self.calls_sent = 0, None, 0
+        self.in_a_row, self.opened_at, self.calls_sent, self.probing = 0, None, 0, False
         self.lock = threading.Lock()
 
     @property
@@ -99,10 +100,12 @@ class CircuitBreaker:
 
     def call(self, function, *args, **kwargs):
         with self.lock:
-            if self.state == "open":
-                left = self.reset_after - (time.monotonic() - self.opened_at)
+            state = self.state
+            if state == "open" or (state == "half-open" and self.probing):
+                left = max(0.0, self.reset_after - (time.monotonic() - self.opened_at))
                 raise CircuitOpen(f"circuit open after {self.in_a_row} failures in a row: "
                                   f"not sent; next try in {left:.1f} s")
+            self.probing = state == "half-open"               # this call is the trial
             self.calls_sent += 1
         try:
             result = function(*args, **kwargs)
@@ -114,6 +117,7 @@ class CircuitBreaker:
 
     def _record(self, ok: bool) -> None:
         with self.lock:
+            self.probing = False
             if ok:
                 self.in_a_row, self.opened_at = 0, None
             else:

@@ -89,17 +89,17 @@ SERVER = """\
             proxy_read_timeout 600s;
 {request_id_lines}        }}
         location @too_many {{
-            add_header Retry-After {retry_after} always;
+{id_header}            add_header Retry-After {retry_after} always;
             return 429 '{{"error": {{"message": "rate limit for this key exceeded, retry after {retry_after} s", "type": "rate_limit_error", "code": 429}}}}';
         }}
         location @too_large {{
-            return 413 '{{"error": {{"message": "request body larger than {body_limit}", "type": "invalid_request_error", "code": 413}}}}';
+{id_header}            return 413 '{{"error": {{"message": "request body larger than {body_limit}", "type": "invalid_request_error", "code": 413}}}}';
         }}
         location @upstream_timeout {{
-            return 504 '{{"error": {{"message": "the model server ({name}) did not answer in time", "type": "upstream_error", "code": 504}}}}';
+{id_header}            return 504 '{{"error": {{"message": "the model server ({name}) did not answer in time", "type": "upstream_error", "code": 504}}}}';
         }}
         location @upstream_down {{
-{request_id_lines}            return 502 '{{"error": {{"message": "the proxy could not reach the model server ({name})", "type": "upstream_error", "code": 502}}}}';
+{id_header}            return 502 '{{"error": {{"message": "the proxy could not reach the model server ({name})", "type": "upstream_error", "code": 502}}}}';
         }}
     }}
 """
@@ -112,9 +112,9 @@ KEY_CHECK = """\
 """
 
 TLS_LINES = """\
-        ssl_certificate {};             # made for this lesson by openssl
+        ssl_certificate {};             # with Let's Encrypt: fullchain.pem, not cert.pem
         ssl_certificate_key {};
-        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_protocols TLSv1.2 TLSv1.3;          # nginx 1.22 still allows 1.0 and 1.1 without this
 """
 
 # /health passed to vLLM, without a key: a load balancer asks vLLM, not nginx, whether to send traffic.
@@ -129,14 +129,15 @@ HEALTH = """\
 {request_id_lines}        }}
 """
 
-# The client's X-Request-ID when it sends one, else nginx's own ($request_id: 32 hex digits);
+# The client's X-Request-ID when it has a sane shape, else nginx's own ($request_id: 32 hex digits);
 # sent to vLLM (which names the request after it), back to the client, and into the access log.
 REQUEST_ID_MAP = """\
     map $http_x_request_id $req_id {
-        default $http_x_request_id;
-        ""      $request_id;
+        "~^[A-Za-z0-9._-]{1,64}$" $http_x_request_id;   # a client's id of a sane shape
+        default $request_id;                             # none, or any other: nginx's own
     }
 """
+ID_HEADER = "            add_header X-Request-ID $req_id always;   # on nginx's own errors too\n"
 REQUEST_ID_LINES = """\
             proxy_set_header X-Request-ID $req_id;
             add_header X-Request-ID $req_id always;
@@ -197,6 +198,7 @@ def render_config(upstreams: dict, ports: dict, *, keys: dict, rate_per_s: float
                                       tls_lines=TLS_LINES.format(*tls[name]) if name in tls else "",
                                       health_block=HEALTH.format(name=name, request_id_lines=id_lines)
                                       if health.get(name) else "", request_id_lines=id_lines,
+                                      id_header=ID_HEADER if request_ids else "",
                                       burst=burst, retry_after=retry_after, max_body=max_body,
                                       buffering="on" if buffering.get(name) else "off",
                                       upstream_auth=f"Bearer {upstream_keys[name]}"
