@@ -90,13 +90,16 @@ def test_31_teaches_the_retry_helper_the_notebooks_import():
     wanted = ("retry_after_seconds", "never_sent", "post_with_retries")
 
     def definitions(source):
-        return {node.name: ast.dump(node) for node in ast.parse(source).body
-                if isinstance(node, ast.FunctionDef) and node.name in wanted}
+        found = {node.name: ast.dump(node) for node in ast.parse(source).body
+                 if isinstance(node, ast.FunctionDef) and node.name in wanted}
+        found.update({"RETRY_STATUSES": ast.dump(node) for node in ast.parse(source).body
+                      if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "RETRY_STATUSES"})
+        return found
 
     notebook = "\n".join(source for _, source in code_cells(ROOT / "notebooks/31_errors_and_retries.ipynb")
                          if "def post_with_retries" in source)
     module = definitions((ROOT / "helpers/retry.py").read_text())
-    assert set(module) == set(wanted) and definitions(notebook) == module
+    assert set(module) == {*wanted, "RETRY_STATUSES"} and definitions(notebook) == module
     for number in ("35", "36", "61"):
         path = next((ROOT / "notebooks").glob(f"{number}_*.ipynb"))
         assert any("from helpers.retry import" in source for _, source in code_cells(path)), path.name

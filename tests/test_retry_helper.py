@@ -124,3 +124,34 @@ def test_the_breaker_opens_fails_fast_and_lets_one_trial_through():
         thread.join()
     assert sorted(map(str, outcomes)) == ["200", "open", "open"]   # one trial while half-open
     assert breaker.state == "closed" and breaker.calls_sent == 3
+
+
+def test_a_late_answer_from_before_the_breaker_opened_changes_nothing():
+    breaker = CircuitBreaker(failures=2, reset_after=30)
+    release = threading.Event()
+    late = []
+
+    def slow_ok():
+        release.wait(5)
+        return type("Response", (), {"status_code": 200})()
+    thread = threading.Thread(target=lambda: late.append(breaker.call(slow_ok)))
+    thread.start()                                   # sent while closed, answers later
+    time.sleep(0.05)
+    for _ in range(2):
+        with pytest.raises(requests.ConnectionError):
+            breaker.call(lambda: (_ for _ in ()).throw(requests.ConnectionError("down")))
+    assert breaker.state == "open"
+    release.set()
+    thread.join()
+    assert late and breaker.state == "open"          # the stale success did not close it
+
+
+def test_the_deadline_cuts_an_attempt_that_would_outlive_it(server):
+    listener = socket.socket()                        # accepts, never answers
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        post_with_retries(f"http://127.0.0.1:{listener.getsockname()[1]}/x", {}, deadline=1.0, timeout=(5, 120))
+    listener.close()
+    assert time.monotonic() - started < 2.0
