@@ -114,13 +114,15 @@ KEY_CHECK = """\
 TLS_LINES = """\
         ssl_certificate {};             # with Let's Encrypt: fullchain.pem, not cert.pem
         ssl_certificate_key {};
-        ssl_protocols TLSv1.2 TLSv1.3;          # nginx 1.22 still allows 1.0 and 1.1 without this
+        ssl_protocols TLSv1.2 TLSv1.3;          # nginx < 1.23.4 enables 1.0 and 1.1 unless told
 """
 
 # /health passed to vLLM, without a key: a load balancer asks vLLM, not nginx, whether to send traffic.
 HEALTH = """\
-        location = /health {{
+        location = /health {{                  # in production also: allow <load balancers>; deny all;
+            access_log off;                      # polled every few seconds
             proxy_pass http://{name}_vllm;
+            proxy_set_header Authorization "";
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_connect_timeout 2s;
