@@ -90,9 +90,10 @@ def test_31_teaches_the_retry_helper_the_notebooks_import():
     wanted = ("retry_after_seconds", "never_sent", "post_with_retries")
 
     def definitions(source):
-        found = {node.name: ast.dump(node) for node in ast.parse(source).body
+        body = ast.parse(source).body
+        found = {node.name: ast.dump(node) for node in body
                  if isinstance(node, ast.FunctionDef) and node.name in wanted}
-        found.update({"RETRY_STATUSES": ast.dump(node) for node in ast.parse(source).body
+        found.update({"RETRY_STATUSES": ast.dump(node) for node in body
                       if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "RETRY_STATUSES"})
         return found
 

@@ -146,7 +146,7 @@ def test_a_late_answer_from_before_the_breaker_opened_changes_nothing():
     assert late and breaker.state == "open"          # the stale success did not close it
 
 
-def test_the_deadline_cuts_an_attempt_that_would_outlive_it(server):
+def test_the_deadline_cuts_an_attempt_that_would_outlive_it():
     listener = socket.socket()                        # accepts, never answers
     listener.bind(("127.0.0.1", 0))
     listener.listen()
